@@ -1,0 +1,50 @@
+import { expect, test } from '@playwright/test';
+import { openPlayground } from './helpers';
+
+test('on a software adapter the page picks wasm and says why', async ({ page }) => {
+  await openPlayground(page);
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-backend', 'wasm');
+  await expect(page.getByTestId('backend-reason')).toContainText(/software/i);
+  await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
+  await expect(page.getByTestId('model-summary')).toContainText('wasm');
+});
+
+test('forced WebGPU really runs a compute shader and tfjs ops on the GPU', async ({ page }) => {
+  await openPlayground(page, 'webgpu');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('backend-reason')).toContainText('requested explicitly');
+  await page.getByTestId('tab-diagnostics').click();
+  await page.getByTestId('self-test-run').click();
+  const pre = page.getByTestId('self-test-result');
+  await expect(pre).toBeVisible();
+  const result = JSON.parse((await pre.textContent())!) as {
+    backend: string;
+    shader: { ran: boolean; maxError: number; n: number };
+    tfjsOp: { maxError: number; onGpu: boolean };
+    cpuForward: boolean;
+  };
+  expect(result.backend).toBe('webgpu');
+  expect(result.shader.ran).toBe(true);
+  expect(result.shader.n).toBe(1000);
+  expect(result.shader.maxError).toBe(0);
+  expect(result.tfjsOp.onGpu).toBe(true);
+  expect(result.tfjsOp.maxError).toBe(0);
+  expect(result.cpuForward).toBe(false);
+});
+
+test('the UI switches between English and Chinese', async ({ page }) => {
+  await openPlayground(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('BERT Playground');
+  await page.getByTestId('lang-switch').click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('BERT 演练场');
+  await expect(page.getByTestId('tab-fill-mask')).toHaveText('完形填空');
+});
+
+test('tabs are keyboard usable and unbuilt tabs say what they will do', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByTestId('tab-fill-mask').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('tab-similar')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel')).toContainText('SimBERT');
+});

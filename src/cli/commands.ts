@@ -1,0 +1,55 @@
+// The CLI's commands. Each prints JSON (one object per line where the input is per line).
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../gpu/backend';
+import { installNodeWebGPU } from '../gpu/node-gpu';
+import { quietContext } from '../tasks/context';
+import { fillMask } from '../tasks/fill-mask';
+import { flagString, type ParsedArgs } from './args';
+import { loadModelDir, parseJsonLine, printJson, startBackend, stdinLines } from './common';
+
+interface Command {
+  summary: string;
+  run(args: ParsedArgs): Promise<void>;
+}
+
+async function probe(name: 'cpu' | 'wasm' | 'webgpu') {
+  try {
+    const gpu = name === 'webgpu' ? await installNodeWebGPU() : null;
+    const report = await initBackend({ override: name, gpu });
+    const x = tf.tensor1d([1, 2, 3]);
+    const ok = (await x.square().sum().data())[0] === 14;
+    x.dispose();
+    return { available: ok, ...report };
+  } catch (e) {
+    return { backend: name, available: false, error: (e as Error).message };
+  }
+}
+
+export const COMMANDS: Record<string, Command> = {
+  info: {
+    summary: 'info: backends found in this Node, the WebGPU adapter and its limits',
+    async run() {
+      const backends = [await probe('cpu'), await probe('wasm'), await probe('webgpu')];
+      printJson({ tfjs: tf.version.tfjs, node: process.version, backends });
+    },
+  },
+  'fill-mask': {
+    summary: 'fill-mask --model DIR [--backend cpu|wasm|webgpu] [--top-k K]: reads text lines with [MASK] on stdin',
+    async run(args) {
+      await startBackend(args);
+      const session = await loadModelDir(args);
+      const topK = Number(flagString(args, 'top-k') ?? 5);
+      let n = 0;
+      for await (const line of stdinLines()) {
+        n++;
+        const text = line.trim().startsWith('{') ? String(parseJsonLine(line, n).text ?? '') : line;
+        printJson(await fillMask(session, { text, topK }, quietContext()));
+      }
+    },
+  },
+};
+
+export function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);
+  return `Usage: npm run cli -- <command> [options]\n\nCommands:\n${lines.join('\n')}\n`;
+}

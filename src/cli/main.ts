@@ -1,0 +1,36 @@
+// The command-line interface: the same task code as the page, JSON on stdout.
+// Usage: npm run cli -- <command> [options]   (see `npm run cli -- help`)
+import { parseArgs } from './args';
+import { COMMANDS, usage } from './commands';
+import { CliError } from './common';
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (!args.command || args.command === 'help' || args.flags.has('help')) {
+    process.stdout.write(usage());
+    return args.command ? 0 : 1;
+  }
+  const command = COMMANDS[args.command];
+  if (!command) {
+    process.stderr.write(`Unknown command "${args.command}".\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    const known = e instanceof CliError || ['WeightFormatError', 'TaskError'].includes(err?.name);
+    process.stderr.write(`error: ${err?.message ?? String(e)}\n`);
+    if (!known && process.env.DEBUG) process.stderr.write(`${err?.stack}\n`);
+    return known ? 1 : 3;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exit(3);
+  },
+);

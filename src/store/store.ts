@@ -1,0 +1,51 @@
+// One bound zustand store made of typed slices. Plain serialisable data only: no tensors,
+// no class instances. Logic lives in src/app/actions.ts.
+import { create } from 'zustand';
+import type { BackendReport } from '../gpu/backend';
+import type { ModelSummary } from '../tasks/session';
+import type { Lang } from '../i18n';
+
+export type TabId = 'fill-mask' | 'similar' | 'gibbs' | 'attributions' | 'segmentation' | 'diagnostics';
+
+export interface Progress {
+  done: number;
+  total: number;
+  unit: string;
+  label?: string;
+}
+
+export interface BackendSlice {
+  backendStatus: 'starting' | 'ready' | 'failed' | 'recovering';
+  backendReport: BackendReport | null;
+  backendMessage: string | null;
+}
+
+export interface ModelSlice {
+  modelStatus: 'none' | 'loading' | 'ready';
+  model: ModelSummary | null;
+  modelProgress: Progress | null;
+  modelError: string | null;
+}
+
+export interface UiSlice {
+  lang: Lang;
+  tab: TabId;
+}
+
+export type AppState = BackendSlice & ModelSlice & UiSlice;
+
+export const initialState: AppState = {
+  backendStatus: 'starting',
+  backendReport: null,
+  backendMessage: null,
+  modelStatus: 'none',
+  model: null,
+  modelProgress: null,
+  modelError: null,
+  lang: 'en',
+  tab: 'fill-mask',
+};
+
+export const useApp = create<AppState>()(() => ({ ...initialState }));
+
+export const setState = useApp.setState;
