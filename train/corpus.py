@@ -49,6 +49,7 @@ HELDOUT_OTHER = 200
 MAN_KEEP = 3500  # keep 35% of man-page paragraphs (down-weighting, see README)
 POETRY_SHARE = 0.28  # poetry's share of training tokens
 PAIR_MAX_SIMILARITY = 0.9
+MAX_SPAN_CHARS = 16
 
 
 def ensure_packages():
@@ -220,18 +221,35 @@ def bracket_spans(sentence):
     return "".join(text), spans
 
 
+def bracket_balanced(sentences):
+    """Re-join sentences that a 。 inside 「」 split apart."""
+    out, buf = [], ""
+    for s in sentences:
+        buf += s
+        if buf.count("「") <= buf.count("」"):
+            out.append(buf)
+            buf = ""
+    if buf:
+        out.append(buf)
+    return out
+
+
 def build_spans(cn):
     rows, seen = [], set()
     for key, para in cn.items():
         held = stable_bucket(f"lo:{key[0]}#{key[1]}") < HELDOUT_LO
-        for s in split_sentences(para):
-            if "「" not in s or s in seen or not has_enough_cjk(s):
+        for s in bracket_balanced(split_sentences(para, max_chars=10000)):
+            if "「" not in s or s in seen or not has_enough_cjk(s) or len(s) > 120:
                 continue
             seen.add(s)
             parsed = bracket_spans(s)
             if parsed is None or not parsed[1]:
                 continue
             text, spans = parsed
+            # A 「」 pair longer than a UI label or covering most of the sentence is a
+            # quotation or a markup slip, not a UI term.
+            if any(b - a > MAX_SPAN_CHARS or b - a > 0.6 * len(text) for a, b in spans):
+                continue
             rows.append({"text": text, "spans": [[a, b, "ui_term"] for a, b in spans],
                          "heldout": held})
     return rows

@@ -6,6 +6,7 @@ import { quietContext } from '../tasks/context';
 import { fillMask } from '../tasks/fill-mask';
 import { flagString, type ParsedArgs } from './args';
 import { loadModelDir, parseJsonLine, printJson, startBackend, stdinLines } from './common';
+import { convertCommand, forwardCommand, inspectCommand, tokenizeCommand } from './model-commands';
 
 interface Command {
   summary: string;
@@ -48,6 +49,14 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+COMMANDS.inspect = { summary: 'inspect PATH: a checkpoint\'s tensors as [{name, dtype, shape, offset, size}] (a TF .index file alone works)', run: inspectCommand };
+COMMANDS.tokenize = { summary: 'tokenize --model DIR | --vocab FILE [--cased]: text lines on stdin → {tokens, ids, input_ids}', run: tokenizeCommand };
+COMMANDS.forward = {
+  summary: 'forward --model DIR [--backend B]: lines of {"texts": [...]} or {"input_ids", "token_type_ids", "attention_mask" | "attention_mask_3d"} → hidden states, pooler, MLM logits at [MASK]',
+  run: forwardCommand,
+};
+COMMANDS.convert = { summary: 'convert --model DIR --out DIR [--dtype float16|float32]: any supported format → the native model.bpg', run: convertCommand };
 
 export function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);

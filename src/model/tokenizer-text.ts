@@ -51,18 +51,30 @@ const RE_SPACE_SEP = /^\p{Zs}$/u;
 const RE_PUNCT = /^\p{P}$/u;
 const RE_MARK = /^\p{M}$/u;
 const RE_NONSPACING_MARK = /^\p{Mn}$/u;
+const RE_ANY_NONSPACING_MARK = /\p{Mn}/u;
 
 /** ASCII symbol ranges that BERT counts as punctuation although Unicode calls some of them S*. */
 export function isPunctuation(cp: number): boolean {
   if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
     return true;
   }
-  return cp >= 128 && RE_PUNCT.test(String.fromCodePoint(cp));
+  if (cp < 128) return false;
+  let p = punctCache.get(cp);
+  if (p === undefined) {
+    p = RE_PUNCT.test(String.fromCodePoint(cp));
+    punctCache.set(cp, p);
+  }
+  return p;
 }
+
 
 /** What stages 2–3 do with a code point. */
 const CharClass = { Drop: 0, Space: 1, Cjk: 2, Other: 3 } as const;
 type CharClass = (typeof CharClass)[keyof typeof CharClass];
+
+// Per code point memos of the Unicode-category tests (bounded by the code points ever seen).
+const punctCache = new Map<number, boolean>();
+const classCache = new Map<number, CharClass>();
 
 /** Stages 2–3 for one code point: `_clean_text`, `_tokenize_chinese_chars`, Python whitespace. */
 function classify(cp: number): CharClass {
@@ -72,6 +84,15 @@ function classify(cp: number): CharClass {
     return CharClass.Other;
   }
   if (isChineseChar(cp)) return CharClass.Cjk;
+  let c = classCache.get(cp);
+  if (c === undefined) {
+    c = classifyByCategory(cp);
+    classCache.set(cp, c);
+  }
+  return c;
+}
+
+function classifyByCategory(cp: number): CharClass {
   if (cp === 0xfffd) return CharClass.Drop;
   const ch = String.fromCodePoint(cp);
   if (RE_OTHER.test(ch)) return CharClass.Drop; // Cc, Cf (zero-width, BOM), Cs, Co, Cn
@@ -156,9 +177,7 @@ function lowerCodePoint(cp: number): string {
  * Python's `str.lower()` on a whole word: per code point (so expansions such as "İ" → "i̇" keep
  * their source span), then the word-level result (final sigma) wherever it has the same length.
  */
-function lowerSpanned(w: SpannedWord, text: string): SpannedWord {
-  const lowered = text.toLowerCase();
-  if (lowered === text) return w;
+function lowerSpanned(w: SpannedWord, lowered: string): SpannedWord {
   const out: SpannedWord = { cps: [], starts: [], ends: [] };
   for (let i = 0; i < w.cps.length; i++) {
     for (const cp of stringToCodePoints(lowerCodePoint(w.cps[i]))) {
@@ -208,17 +227,31 @@ function maxCodePoint(cps: readonly number[]): number {
 /** Stages 4–6 for one whitespace-delimited word. */
 function processWord(word: SpannedWord, opts: BasicTokenizeOptions, out: BasicToken[]): void {
   let w = word;
-  // Below U+0300 nothing composes and no singleton changes under NFC.
-  if (maxCodePoint(w.cps) >= 0x300) w = normalizeSpanned(w, 'NFC');
-  const text = codePointsToString(w.cps);
+  let text = codePointsToString(w.cps);
+  const maxCp = maxCodePoint(w.cps);
+  // Below U+0300 nothing composes and no singleton changes under NFC. Whole-word checks first:
+  // the per-group remapping is only needed when a form actually changes the word.
+  if (maxCp >= 0x300) {
+    const nfc = text.normalize('NFC');
+    if (nfc !== text) {
+      w = normalizeSpanned(w, 'NFC');
+      text = nfc;
+    }
+  }
   if (opts.neverSplit.has(text)) {
     out.push(makeToken(w, 0, w.cps.length));
     return;
   }
   if (opts.doLowerCase) {
-    w = lowerSpanned(w, text);
+    const lowered = text.toLowerCase();
+    if (lowered !== text) {
+      w = lowerSpanned(w, lowered);
+      text = lowered;
+    }
     // Below U+00C0 there is nothing to decompose and no mark to drop.
-    if (maxCodePoint(w.cps) >= 0xc0) w = stripAccentsSpanned(w);
+    if (maxCp >= 0xc0 && (text.normalize('NFD') !== text || RE_ANY_NONSPACING_MARK.test(text))) {
+      w = stripAccentsSpanned(w);
+    }
   }
   let pieceStart = 0;
   for (let i = 0; i < w.cps.length; i++) {
@@ -256,6 +289,12 @@ export function basicTokenizeRange(
         return;
       case CharClass.Cjk:
         flush();
+        if (cp < 0xf900 || (cp > 0xfaff && cp < 0x2f800)) {
+          // Unified ideographs: no case, no decomposition, not punctuation; the bulk of Chinese text.
+          const ch = String.fromCodePoint(cp);
+          out.push({ text: ch, units: [0, ch.length], starts: [start], ends: [end] });
+          return;
+        }
         word.cps.push(cp);
         word.starts.push(start);
         word.ends.push(end);

@@ -141,12 +141,13 @@ function torchEnv(prefix: string, entries: Map<string, ZipEntry>, archive: Uint8
 }
 
 /** Tensors by state_dict name; a training checkpoint nests them under `state_dict`/`model`. */
-function collectTensors(root: unknown): [string, TorchTensor][] {
+function collectTensors(root: unknown, depth = 0): [string, TorchTensor][] {
   if (!(root instanceof Map)) throw new WeightFormatError('the checkpoint does not hold a dict of tensors (a state_dict).');
   const found = [...root].filter((e): e is [string, TorchTensor] => typeof e[0] === 'string' && e[1] instanceof TorchTensor);
   if (found.length > 0) return found;
+  // A few levels suffice for real checkpoints; the limit also stops a dict that contains itself.
   for (const key of ['state_dict', 'model', 'module', 'model_state_dict']) {
-    if (root.get(key) instanceof Map) return collectTensors(root.get(key));
+    if (depth < 4 && root.get(key) instanceof Map) return collectTensors(root.get(key), depth + 1);
   }
   throw new WeightFormatError('the checkpoint holds no tensors (expected a state_dict of name → tensor).');
 }
@@ -228,3 +229,6 @@ export function readTorchCheckpoint(bytes: Uint8Array): RawTensor[] {
     return { name, dtype: t.storage.dtype, shape: t.shape, bytes: data };
   });
 }
+
+/** Alias of readTorchCheckpoint (the file is a ZIP archive written by torch.save). */
+export const readTorchZip = readTorchCheckpoint;

@@ -145,9 +145,15 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   if (entry.method === 0) {
     data = raw;
   } else {
+    let out: Uint8Array;
     try {
       // A fixed output buffer bounds memory by the (already checked) declared size.
-      data = inflateSync(raw, { out: new Uint8Array(entry.size) });
+      out = new Uint8Array(entry.size);
+    } catch {
+      return fail(`entry "${entry.name}" inflates to ${entry.size} bytes, more than this browser can hold in one buffer.`);
+    }
+    try {
+      data = inflateSync(raw, { out });
     } catch (e) {
       return fail(`entry "${entry.name}" has corrupt deflate data (${(e as Error).message}).`);
     }

@@ -1,0 +1,90 @@
+// Linear attention, pass 1 of 3: chunk-local key/value sums.
+//
+// One workgroup of 256 invocations per (batch·head, chunk, slot). Over the CHUNK keys j of
+// its chunk it computes, with w_j the key's weight for the slot (see tokenWeights):
+//   S[r][c] = Σ_j w_j φ(k_j)[r] v_j[c]   for r, c < D
+//   z[r]    = Σ_j w_j φ(k_j)[r]          stored as column D, so a block is [D, D + 1].
+// Slot 0 is the global sum (bidirectional, unilm) or the causal sum (causal); slot 1 exists
+// in unilm only and is the causal sum over target keys.
+//
+// From the tfjs preamble: `result` [BH·chunks·SLOTS, D, D + 1]; inputs `k`, `v`
+// [B, H, N, D], `keyMask`, `typeIds` [B, N]; `uniforms.kShape`; `localIndex`.
+// Prepended by the program: const D, DP (D rounded up to 16), CHUNK, MODE, SLOTS.
+
+const TILE_ROWS: u32 = 16u;  // keys staged in workgroup memory per step
+const RPT: u32 = DP / 16u;   // rows (and columns) of S owned by each invocation
+const E: u32 = D + 1u;
+
+var<workgroup> kTile: array<f32, TILE_ROWS * DP>;  // w_j φ(k_j), [TILE_ROWS, DP]
+var<workgroup> vTile: array<f32, TILE_ROWS * DP>;  // v_j, [TILE_ROWS, DP]
+
+fn main(index: i32) {
+  let heads = u32(uniforms.kShape.y);
+  let n = u32(uniforms.kShape.z);
+  let bhCount = u32(uniforms.kShape.x) * heads;
+  let chunks = (n + CHUNK - 1u) / CHUNK;
+  let wg = flatWorkgroupIndex();
+  let slot = wg % SLOTS;
+  let chunk = (wg / SLOTS) % chunks;
+  let bh = wg / (SLOTS * chunks);
+  let live = bh < bhCount;
+  let b = bh / heads;
+  // Causal mode has a single slot, and it holds the causal weights (.y).
+  let weightColumn = select(slot, 1u, MODE == 1u);
+
+  let t = localIndex;
+  let rg = t / 16u;  // this invocation owns rows rg + 16a ...
+  let cg = t % 16u;  // ... and columns cg + 16c of S
+
+  var acc: array<f32, RPT * RPT>;
+  var zAcc: array<f32, RPT>;
+
+  for (var tile = 0u; tile < CHUNK / TILE_ROWS; tile++) {
+    workgroupBarrier();
+    for (var e = t; e < TILE_ROWS * DP; e += 256u) {
+      let row = e / DP;
+      let col = e % DP;
+      let j = chunk * CHUNK + tile * TILE_ROWS + row;
+      var kw = 0.0;
+      var vv = 0.0;
+      if (live && j < n && col < D) {
+        let w = tokenWeights(b * n + j)[weightColumn];
+        let at = (bh * n + j) * D + col;
+        kw = w * phi(k[at]);
+        vv = v[at];
+      }
+      kTile[e] = kw;
+      vTile[e] = vv;
+    }
+    workgroupBarrier();
+    for (var row = 0u; row < TILE_ROWS; row++) {
+      for (var a = 0u; a < RPT; a++) {
+        let kr = kTile[row * DP + rg + 16u * a];
+        zAcc[a] += kr;
+        for (var c = 0u; c < RPT; c++) {
+          acc[a * RPT + c] += kr * vTile[row * DP + cg + 16u * c];
+        }
+      }
+    }
+  }
+
+  if (!live) {
+    return;
+  }
+  let base = ((bh * chunks + chunk) * SLOTS + slot) * D * E;
+  for (var a = 0u; a < RPT; a++) {
+    let r = rg + 16u * a;
+    if (r >= D) {
+      continue;
+    }
+    for (var c = 0u; c < RPT; c++) {
+      let col = cg + 16u * c;
+      if (col < D) {
+        result[base + r * E + col] = acc[a * RPT + c];
+      }
+    }
+    if (cg == 0u) {
+      result[base + r * E + D] = zAcc[a];
+    }
+  }
+}

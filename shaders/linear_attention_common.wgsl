@@ -1,0 +1,35 @@
+// Shared helpers of the three chunked linear-attention passes (prepended to each of them).
+//
+// Bindings and builtins come from tfjs's runWebGPUProgram preamble: the input arrays
+// `keyMask` and `typeIds` ([B, N] as float32), and the private copies `workgroupId`,
+// `numWorkgroups` of the compute builtins. The program prepends `const MODE: u32`
+// (0 bidirectional, 1 causal, 2 unilm).
+
+// φ(x) = elu(x) + 1, the positive feature map of linear attention.
+fn phi(x: f32) -> f32 {
+  return select(exp(x), x + 1.0, x > 0.0);
+}
+
+// Index of this workgroup in a flat dispatch. tfjs folds dispatches wider than
+// maxComputeWorkgroupsPerDimension into 2D or 3D grids, so x alone is not enough.
+fn flatWorkgroupIndex() -> u32 {
+  return (workgroupId.z * numWorkgroups.y + workgroupId.y) * numWorkgroups.x + workgroupId.x;
+}
+
+// Weights of token t (flat index b * N + t into the [B, N] masks):
+//   .x  weight of key t in the global sum that every query sees
+//       (bidirectional: kept keys; unilm: kept source keys),
+//   .y  weight of key t in the causal prefix (causal: kept keys; unilm: kept target keys),
+//   .z  gate of query t on the causal part (causal: 1; unilm: 1 for target queries).
+// A key is kept when keyMask > 0.5; a token is a target token when typeIds > 0.5.
+fn tokenWeights(flatToken: u32) -> vec3<f32> {
+  let keep = select(0.0, 1.0, keyMask[flatToken] > 0.5);
+  let isTarget = select(0.0, 1.0, typeIds[flatToken] > 0.5);
+  if (MODE == 0u) {
+    return vec3<f32>(keep, 0.0, 0.0);
+  }
+  if (MODE == 1u) {
+    return vec3<f32>(0.0, keep, 1.0);
+  }
+  return vec3<f32>(keep * (1.0 - isTarget), keep * isTarget, isTarget);
+}

@@ -1,0 +1,143 @@
+// tfjs kernels for the WebGPU backend: shape the work, check device limits, run the programs.
+// Every check happens before the first program is queued, so a too-large input is a typed
+// Error, never a WebGPU validation error.
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { KernelLimitError } from './errors';
+import {
+  ChunkOutputProgram, ChunkScanProgram, ChunkStateProgram, LINEAR_ATTENTION_MAX_DIM, planChunks,
+  StepNormProgram, StepOutputProgram, StepStateProgram, type AttentionMode,
+} from './linear-attention-programs';
+import { GlobalPointerProgram, PairDistanceProgram, type DistanceMetric } from './pair-programs';
+import { ropeTable } from './rope';
+
+export const KERNEL_NAMES = {
+  linearAttention: 'BertLinearAttention',
+  linearAttentionStep: 'BertLinearAttentionStep',
+  globalPointer: 'BertGlobalPointerScores',
+  pairDistance: 'BertPairDistance',
+} as const;
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function deviceOf(backend: WebGPUBackend): GPUDevice {
+  return backend.device;
+}
+
+/** Throws when any buffer (elements of float32) exceeds what one binding may hold. */
+function checkBuffers(backend: WebGPUBackend, op: string, buffers: Record<string, number>, hint: string): void {
+  const limits = deviceOf(backend).limits;
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  for (const [name, elements] of Object.entries(buffers)) {
+    const bytes = elements * 4;
+    if (bytes > maxBytes) {
+      const mib = (x: number) => (x / 2 ** 20).toFixed(1);
+      throw new KernelLimitError(
+        `${op}: ${name} needs ${mib(bytes)} MiB but this GPU binds at most ${mib(maxBytes)} MiB per buffer; ${hint}`,
+      );
+    }
+  }
+}
+
+function checkWorkgroups(backend: WebGPUBackend, op: string, workgroups: number, hint: string): void {
+  const perDim = deviceOf(backend).limits.maxComputeWorkgroupsPerDimension;
+  if (workgroups > perDim * perDim) {
+    throw new KernelLimitError(`${op}: ${workgroups} workgroups exceed this GPU's dispatch limit; ${hint}`);
+  }
+}
+
+function linearAttentionKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const gpu = backend as WebGPUBackend;
+  const { q, k, v, keyMask, typeIds } = inputs as Record<string, tf.TensorInfo>;
+  const mode = attrs!.mode as AttentionMode;
+  const eps = attrs!.eps as number;
+  const [batch, heads, n, d] = q.shape;
+  const op = 'linearAttention';
+  if (d > LINEAR_ATTENTION_MAX_DIM) {
+    throw new KernelLimitError(
+      `${op}: head dim ${d} exceeds the WebGPU kernel's maximum of ${LINEAR_ATTENTION_MAX_DIM}; ` +
+        'use smaller heads or run on the wasm or cpu backend.',
+    );
+  }
+  const plan = planChunks(mode, batch, heads, n, d);
+  const block = d * (d + 1);
+  const hint = 'use a shorter sequence or a smaller batch, or run on the wasm backend.';
+  checkBuffers(gpu, op, {
+    'q/k/v/output': batch * heads * n * d,
+    'chunk sums': batch * heads * plan.chunks * plan.slots * block,
+    'chunk prefixes': batch * heads * plan.prefixRows * block,
+  }, hint);
+  checkWorkgroups(gpu, op, batch * heads * plan.chunks * plan.slots, hint);
+
+  const states = gpu.runWebGPUProgram(new ChunkStateProgram(plan), [k, v, keyMask, typeIds], 'float32');
+  const prefix = gpu.runWebGPUProgram(new ChunkScanProgram(plan), [states], 'float32');
+  const out = gpu.runWebGPUProgram(
+    new ChunkOutputProgram(plan), [q, k, v, keyMask, typeIds, prefix], 'float32',
+    [{ type: 'float32', data: [eps] }],
+  );
+  gpu.disposeData(states.dataId);
+  gpu.disposeData(prefix.dataId);
+  return out;
+}
+
+function linearAttentionStepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const gpu = backend as WebGPUBackend;
+  const { S, z, q, k, v } = inputs as Record<string, tf.TensorInfo>;
+  const eps = attrs!.eps as number;
+  const elements = S.shape.reduce((a, b) => a * b, 1);
+  checkBuffers(gpu, 'linearAttentionStep', { state: elements }, 'use fewer heads or a smaller batch.');
+  const nextS = gpu.runWebGPUProgram(new StepStateProgram(S.shape), [S, k, v], 'float32');
+  const nextZ = gpu.runWebGPUProgram(new StepNormProgram(z.shape), [z, k], 'float32');
+  const out = gpu.runWebGPUProgram(
+    new StepOutputProgram([S.shape[0], S.shape[1], S.shape[3]]), [q, nextS, nextZ], 'float32',
+    [{ type: 'float32', data: [eps] }],
+  );
+  return [out, nextS, nextZ];
+}
+
+function globalPointerKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const gpu = backend as WebGPUBackend;
+  const { q, k, mask, biasStart, biasEnd } = inputs as Record<string, tf.TensorInfo>;
+  const [batch, , n, d] = q.shape;
+  const heads = biasStart.shape[1];
+  const op = 'globalPointerScores';
+  const hint = 'score fewer tokens or heads at once (the output is [batch, heads, seq, seq]).';
+  checkBuffers(gpu, op, { scores: batch * heads * n * n, 'q/k': q.shape.reduce((a, b) => a * b, 1) }, hint);
+  const tiles = Math.ceil(n / 64);
+  checkWorkgroups(gpu, op, batch * heads * tiles * tiles, hint);
+
+  const rope = gpu.makeTensorInfo([n, d], 'float32', ropeTable(n, d));
+  const out = gpu.runWebGPUProgram(
+    new GlobalPointerProgram(batch, heads, n), [q, k, mask, rope, biasStart, biasEnd], 'float32',
+    [{ type: 'float32', data: [1 / Math.sqrt(d)] }],
+  );
+  gpu.disposeData(rope.dataId);
+  return out;
+}
+
+function pairDistanceKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const gpu = backend as WebGPUBackend;
+  const { a, b } = inputs as Record<string, tf.TensorInfo>;
+  const metric = attrs!.metric as DistanceMetric;
+  const [batch, n] = a.shape;
+  const m = b.shape[1];
+  const op = 'pairDistance';
+  const hint = 'compare fewer vectors at once.';
+  checkBuffers(gpu, op, { distances: batch * n * m, a: a.shape.reduce((x, y) => x * y, 1), b: b.shape.reduce((x, y) => x * y, 1) }, hint);
+  checkWorkgroups(gpu, op, batch * Math.ceil(n / 64) * Math.ceil(m / 64), hint);
+  return gpu.runWebGPUProgram(new PairDistanceProgram(batch, n, m, metric), [a, b], 'float32');
+}
+
+const CONFIGS: tf.KernelConfig[] = [
+  { kernelName: KERNEL_NAMES.linearAttention, backendName: 'webgpu', kernelFunc: linearAttentionKernel },
+  { kernelName: KERNEL_NAMES.linearAttentionStep, backendName: 'webgpu', kernelFunc: linearAttentionStepKernel },
+  { kernelName: KERNEL_NAMES.globalPointer, backendName: 'webgpu', kernelFunc: globalPointerKernel },
+  { kernelName: KERNEL_NAMES.pairDistance, backendName: 'webgpu', kernelFunc: pairDistanceKernel },
+];
+
+/** Registers the kernels with tfjs once (idempotent). */
+export function registerWebGPUKernels(): void {
+  for (const config of CONFIGS) {
+    if (!tf.getKernel(config.kernelName, 'webgpu')) tf.registerKernel(config);
+  }
+}

@@ -1,0 +1,68 @@
+// The same reference checks on the tfjs WebGPU backend, through Dawn (SwiftShader) in Node.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disposeWebGPU, initBackend } from '../gpu/backend';
+import { installNodeWebGPU } from '../gpu/node-gpu';
+import { BertModel } from './bert';
+import {
+  expectClose, expectMaskLogits, expectMlmMatches, int2d, loadReference, runCase, tinyConfig, tinyWeights,
+} from './bert.test-helpers';
+
+const ref = loadReference();
+const config = tinyConfig();
+
+describe('BertModel on webgpu (Dawn)', () => {
+  let model: BertModel;
+
+  beforeAll(async () => {
+    const gpu = await installNodeWebGPU();
+    if (!gpu) throw new Error('The `webgpu` package (Dawn) could not be loaded: install it and a Vulkan loader (libvulkan1).');
+    await initBackend({ gpu, override: 'webgpu' });
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(tf.env().getBool('WEBGPU_CPU_FORWARD')).toBe(false);
+    model = BertModel.create(config, tinyWeights());
+  });
+
+  afterAll(() => {
+    model?.dispose();
+    disposeWebGPU();
+  });
+
+  for (const c of [...ref.cases, ...ref.unilm_cases]) {
+    const unilm = c.inputs.attention_mask_3d !== undefined;
+    it(`matches Hugging Face on ${c.id}`, async () => {
+      const r = await runCase(model, c, unilm);
+      const o = c.outputs;
+      expectClose(`${c.id} embeddings`, r.embeddings, o.embeddings, 1e-4);
+      expectClose(`${c.id} hidden states`, r.hiddenStates, o.hidden_states, 1e-4);
+      expectClose(`${c.id} attentions`, r.attentions, o.attentions, 1e-4);
+      expectClose(`${c.id} pooler`, r.pooled, o.pooler_output, 1e-4);
+      if (o.nsp_logits) expectClose(`${c.id} nsp`, r.nsp, o.nsp_logits, 1e-4);
+      expectMaskLogits(c.id, r.mlm!, r.l, config.vocabSize, c, 2e-4);
+      expectMlmMatches(c.id, r.mlm!, r.b, r.l, config.vocabSize, c, 2e-4);
+    });
+  }
+
+  it('leaves no tensors behind over 20 forwards inside tf.tidy', async () => {
+    const c = ref.cases.find((x) => x.id === 'padded_batch')!;
+    const ids = int2d(c.inputs.input_ids);
+    const types = int2d(c.inputs.token_type_ids);
+    const mask = int2d(c.inputs.attention_mask);
+    const step = (): tf.Tensor =>
+      tf.tidy(() => {
+        const f = model.forward({ inputIds: ids, typeIds: types, attentionMask: mask, outputAttentions: true });
+        return tf.sum(model.mlmLogits(f.lastHidden)).add(tf.sum(model.pooler(f.lastHidden)));
+      });
+    const warm = step(); // the first run compiles the shaders
+    await warm.data();
+    warm.dispose();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) {
+      const s = step();
+      expect(Number.isFinite((await s.data())[0]!)).toBe(true);
+      s.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([ids, types, mask]);
+  });
+});
