@@ -1,5 +1,5 @@
 // App logic outside the store: starts the compute worker, follows its events, loads models.
-import { isBackendName } from '../gpu/backend';
+import { isBackendName } from '../gpu/backend-names';
 import type { ModelSource } from '../tasks/model-source';
 import { ComputeClient, WorkerTaskError } from '../worker/client';
 import { setState, useApp } from '../store/store';

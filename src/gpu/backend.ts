@@ -9,27 +9,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
-export const BACKEND_NAMES = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isFallback: boolean;
-  isSoftware: boolean;
-}
-
-export interface BackendReport {
-  backend: BackendName;
-  /** Why this backend was chosen, in plain words. */
-  reason: string;
-  adapter: AdapterSummary | null;
-  /** Device limits actually granted (WebGPU only). */
-  limits: Record<string, number>;
-  features: string[];
-}
+import type { AdapterSummary, BackendName, BackendReport } from './backend-names';
+export { BACKEND_NAMES, isBackendName, type AdapterSummary, type BackendName, type BackendReport } from './backend-names';
 
 export interface BackendOptions {
   override?: BackendName | null;
@@ -60,10 +41,6 @@ const OPTIONAL_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as cons
 let currentDevice: GPUDevice | null = null;
 // Devices we destroyed on purpose: their `lost` promise is not an incident.
 const retiredDevices = new WeakSet<GPUDevice>();
-
-export function isBackendName(value: string | null | undefined): value is BackendName {
-  return value != null && (BACKEND_NAMES as readonly string[]).includes(value);
-}
 
 export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info;
@@ -154,6 +131,9 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
 
   let limits: Record<string, number> = {};
   if (backend === 'webgpu' && adapter) limits = await startWebGPU(adapter, opts);
+  // The threaded wasm build's pthread workers fail to start inside a module worker
+  // ("e is not defined" from the bundled glue); the single-threaded SIMD build is used instead.
+  if (backend === 'wasm' && opts.wasmPaths) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`The ${backend} backend failed to initialise.`);
   await tf.ready();

@@ -31,27 +31,30 @@ describe('BertModel on webgpu (Dawn)', () => {
   for (const c of [...ref.cases, ...ref.unilm_cases]) {
     const unilm = c.inputs.attention_mask_3d !== undefined;
     it(`matches Hugging Face on ${c.id}`, async () => {
-      const r = await runCase(model, c, unilm);
+      // Full-vocabulary logits for every position only on the shortest case: that matmul takes
+      // seconds on SwiftShader. Elsewhere, the reference's [MASK] rows.
+      const allRows = c.id === 'zh_short';
+      const r = await runCase(model, c, unilm, allRows ? 'all' : 'mask');
       const o = c.outputs;
       expectClose(`${c.id} embeddings`, r.embeddings, o.embeddings, 1e-4);
       expectClose(`${c.id} hidden states`, r.hiddenStates, o.hidden_states, 1e-4);
       expectClose(`${c.id} attentions`, r.attentions, o.attentions, 1e-4);
       expectClose(`${c.id} pooler`, r.pooled, o.pooler_output, 1e-4);
       if (o.nsp_logits) expectClose(`${c.id} nsp`, r.nsp, o.nsp_logits, 1e-4);
-      expectMaskLogits(c.id, r.mlm!, r.l, config.vocabSize, c, 2e-4);
-      expectMlmMatches(c.id, r.mlm!, r.b, r.l, config.vocabSize, c, 2e-4);
+      if (allRows) expectMlmMatches(c.id, r.mlm!, r.b, r.l, config.vocabSize, c, 2e-4);
+      else if (o.mlm_logits_at_mask) expectMaskLogits(c.id, r.mlm!, r.l, config.vocabSize, c, 2e-4, true);
     });
   }
 
   it('leaves no tensors behind over 20 forwards inside tf.tidy', async () => {
-    const c = ref.cases.find((x) => x.id === 'padded_batch')!;
+    const c = ref.cases.find((x) => x.id === 'zh_short')!;
     const ids = int2d(c.inputs.input_ids);
-    const types = int2d(c.inputs.token_type_ids);
     const mask = int2d(c.inputs.attention_mask);
     const step = (): tf.Tensor =>
       tf.tidy(() => {
-        const f = model.forward({ inputIds: ids, typeIds: types, attentionMask: mask, outputAttentions: true });
-        return tf.sum(model.mlmLogits(f.lastHidden)).add(tf.sum(model.pooler(f.lastHidden)));
+        const f = model.forward({ inputIds: ids, attentionMask: mask, outputAttentions: true, outputHiddenStates: true });
+        const first = tf.slice(f.lastHidden, [0, 1, 0], [1, 1, config.hiddenSize]).reshape([1, config.hiddenSize]) as tf.Tensor2D;
+        return tf.sum(model.mlmLogits(first)).add(tf.sum(model.pooler(f.lastHidden)));
       });
     const warm = step(); // the first run compiles the shaders
     await warm.data();
@@ -63,6 +66,6 @@ describe('BertModel on webgpu (Dawn)', () => {
       s.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([ids, types, mask]);
+    tf.dispose([ids, mask]);
   });
 });

@@ -1,7 +1,7 @@
 // One bound zustand store made of typed slices. Plain serialisable data only: no tensors,
 // no class instances. Logic lives in src/app/actions.ts.
 import { create } from 'zustand';
-import type { BackendReport } from '../gpu/backend';
+import type { BackendReport } from '../gpu/backend-names';
 import type { ModelSummary } from '../tasks/session';
 import type { Lang } from '../i18n';
 

@@ -52,7 +52,7 @@ export async function fillMask(session: Session, params: FillMaskParams, ctx: Ta
     const types = tf.tensor2d([enc.typeIds], [1, enc.ids.length], 'int32');
     const { lastHidden } = session.model.forward({ inputIds: ids, typeIds: types });
     // [1, L, H] → [P, H] at the mask positions
-    const atMasks = tf.gather(lastHidden.squeeze([0]), tf.tensor1d(positions, 'int32'));
+    const atMasks = tf.gather(lastHidden.squeeze([0]), tf.tensor1d(positions, 'int32')) as tf.Tensor2D;
     return tf.softmax(session.model.mlmLogits(atMasks) as tf.Tensor2D); // [P, V]
   });
   const { values, indices } = tf.topk(probs, topK);

@@ -70,32 +70,33 @@ export async function forwardJson(session: Session, raw: Record<string, unknown>
   const maskPositions: { batch: number; position: number }[] = [];
   inputIds.forEach((row, bi) => row.forEach((id, p) => id === tokenizer.maskId && maskPositions.push({ batch: bi, position: p })));
 
-  const out = tf.tidy(() => {
+  // Tensors kept out of tidy: [embeddings, stacked hidden states, pooled?, logits?]
+  const kept = tf.tidy(() => {
     const ids = tf.tensor2d(inputIds, [b, l], 'int32');
     const types = tf.tensor2d(typeIds, [b, l], 'int32');
     const attentionMask = mask3d ? tf.tensor3d(mask3d, [b, l, l], 'float32') : tf.tensor2d(mask2d, [b, l], 'float32');
     const res = model.forward({ inputIds: ids, typeIds: types, attentionMask, outputHiddenStates: true });
-    const pooled = model.hasPooler ? model.pooler(res.lastHidden) : null;
-    let logits: tf.Tensor | null = null;
+    const pooled = model.hasPooler ? model.pooler(res.lastHidden) : tf.zeros([0]);
+    let logits: tf.Tensor = tf.zeros([0]);
     if (model.hasMlmHead && maskPositions.length) {
-      const flat = res.lastHidden.reshape([b * l, model.config.hiddenSize]); // [B·L, H]
+      const flat = res.lastHidden.reshape([b * l, model.config.hiddenSize]) as tf.Tensor2D; // [B·L, H]
       const rows = tf.tensor1d(maskPositions.map((m) => m.batch * l + m.position), 'int32');
       logits = model.mlmLogits(tf.gather(flat, rows)); // [P, V]
     }
-    return { embeddings: res.embeddings, hidden: tf.stack(res.hiddenStates), pooled, logits };
+    return [res.embeddings, tf.stack(res.hiddenStates), pooled, logits];
   });
-  const [embeddings, hidden, pooled, logits] = await Promise.all([
-    out.embeddings.array(),
-    out.hidden.array() as Promise<number[][][][]>,
-    out.pooled ? out.pooled.array() : Promise.resolve(null),
-    out.logits ? (out.logits.array() as Promise<number[][]>) : Promise.resolve(null),
-  ]);
-  tf.dispose([out.embeddings, out.hidden, out.pooled, out.logits].filter((t): t is tf.Tensor => t !== null));
+  const [embeddings, hidden, pooled, logits] = (await Promise.all(kept.map((t) => t.array()))) as [
+    number[][][],
+    number[][][][],
+    number[][],
+    number[][],
+  ];
+  tf.dispose(kept);
   return {
     input_ids: inputIds,
     embeddings,
     hidden_states: hidden,
-    pooler_output: pooled,
-    mlm_logits_at_mask: logits ? maskPositions.map((m, i) => ({ ...m, logits: logits[i]! })) : [],
+    pooler_output: model.hasPooler ? pooled : null,
+    mlm_logits_at_mask: logits.length ? maskPositions.map((m, i) => ({ ...m, logits: logits[i]! })) : [],
   };
 }

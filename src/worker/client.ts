@@ -1,7 +1,7 @@
 // The page's side of the worker protocol: typed `run` calls returning promises, progress
 // callbacks, cancellation through AbortSignal, and backend events.
 import type { FromWorker, TaskName, TaskParams, TaskResult, ProgressMessage, WorkerEvent, ErrorCode } from './protocol';
-import type { BackendName } from '../gpu/backend';
+import type { BackendName } from '../gpu/backend-names';
 
 export class WorkerTaskError extends Error {
   constructor(

@@ -3,7 +3,7 @@
 // The page sends `run` (one task with its params) and `cancel`; the worker answers each run
 // with any number of `progress` messages, then exactly one `result` or `error`. Events that
 // belong to no run (backend ready, device lost/recovered) travel as `event`.
-import type { BackendName, BackendReport } from '../gpu/backend';
+import type { BackendName, BackendReport } from '../gpu/backend-names';
 import type { TaskMap } from '../tasks/registry';
 
 export type TaskName = keyof TaskMap;

@@ -62,7 +62,8 @@ export function linearAttentionOps(
     if (opts.mode !== 'bidirectional') {
       const kc = toChunks(tf.mul(phiK, perKey(w.causal)) as tf.Tensor4D, chunks);
       const sums = tf.matMul(kc, vc, true, false);                       // [B, H, C, D, D+1]
-      const prefix = tf.cumsum(sums, 2, true);                           // exclusive, over chunks
+      // Exclusive prefix over chunks; tfjs's cumsum takes rank <= 4 on WebGPU.
+      const prefix = tf.reshape(tf.cumsum(tf.reshape(sums, [b * h, chunks, d * (d + 1)]), 1, true), sums.shape);
       const inter = tf.matMul(qc, prefix);                               // [B, H, C, CH, D+1]
       const lower = tf.linalg.bandPart(tf.ones([OPS_CHUNK, OPS_CHUNK]), -1, 0);
       const scores = tf.mul(tf.matMul(qc, kc, false, true), lower);      // [B, H, C, CH, CH]

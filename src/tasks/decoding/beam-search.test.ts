@@ -158,6 +158,24 @@ describe('beamSearch compares finished hypotheses with live ones', () => {
     expect(normalised[0]!.ids).toEqual(exhaustive(model, { maxLength: 6, lengthPenalty: 1 })[0]!.ids);
   });
 
+  it('with a length penalty, keeps going while a longer continuation could still win', async () => {
+    // From the start: a 0.1, end 0.9. After a: more a's with 0.999 until four tokens, then end
+    // with 0.999. With α = 2, [a a a a end] scores log(0.1·0.999⁴)/25 ≈ −0.092 > log 0.9 ≈ −0.105,
+    // though right after the first step the live beam, judged at length 2, looks worse.
+    const model: FakeModel = {
+      vocab: 3,
+      endId: 2,
+      logProbsFor: (prefix) => {
+        const probs = prefix.length === 0 ? [0.1, 1e-6, 0.9] : prefix.length < 4 ? [0.999, 0.0005, 0.0005] : [0.0005, 0.0005, 0.999];
+        return Float32Array.from(probs, Math.log);
+      },
+    };
+    const { predict, reorder } = statefulPredict(model);
+    const out = await beamSearch(predict, null, { endId: 2, maxLength: 6, beamSize: 2, lengthPenalty: 2, reorder });
+    expect(out[0]!.ids).toEqual([0, 0, 0, 0, 2]);
+    expect(out[0]!.ids).toEqual(exhaustive(model, { maxLength: 6, lengthPenalty: 2 })[0]!.ids);
+  });
+
   it('returns cut hypotheses marked not ended when maxLength stops the search', async () => {
     const model = markovModel(
       [

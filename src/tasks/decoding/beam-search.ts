@@ -97,7 +97,6 @@ export async function beamSearch<S, I>(predict: PredictFn<S, I>, inputs: I, opts
   let state: S | null = null;
   for (let step = 0; step < maxLength; step++) {
     const result: PredictResult<S> = await callPredict(predict, inputs, live.map((h) => h.ids), state, endId, opts.signal);
-    state = result.state;
     const v = result.logProbs[0]!.length;
     // Keys are r·V + t; they grow along the scan, so a score equal to the threshold never
     // displaces a kept one and the cheap `<=` test below is exact.

@@ -127,20 +127,25 @@ export function topP(p: number, opts: CandidateSetOptions = {}): LogitsProcessor
  * the lowest indices needed to reach p (the order a stable sort would give).
  */
 function nucleus(s: Float32Array, p: number): number[] {
-  const lse = logSumExp(s);
-  if (lse === -Infinity) return [];
-  // Working set of finite scores and their probabilities, compacted in place each round.
+  let max = -Infinity;
+  for (let i = 0; i < s.length; i++) if (s[i]! > max) max = s[i]!;
+  if (max === -Infinity) return [];
+  // Working set of finite scores and their unnormalised masses exp(s − max), compacted in
+  // place each round; `need` is p in the same units.
   const values = new Float64Array(s.length);
   const masses = new Float64Array(s.length);
   let len = 0;
+  let total = 0;
   for (let i = 0; i < s.length; i++) {
     const v = s[i]!;
     if (v > -Infinity) {
+      const m = Math.exp(v - max);
       values[len] = v;
-      masses[len++] = Math.exp(v - lse);
+      masses[len++] = m;
+      total += m;
     }
   }
-  let need = p;
+  let need = p * total;
   let pivotSeed = 0x2545f491; // deterministic pivots; the result does not depend on them
   let threshold: number;
   for (;;) {
@@ -181,7 +186,7 @@ function nucleus(s: Float32Array, p: number): number[] {
   for (let i = 0; i < s.length && mass < need; i++) {
     if (s[i] === threshold) {
       out.push(i);
-      mass += Math.exp(s[i]! - lse);
+      mass += Math.exp(s[i]! - max);
     }
   }
   return out;

@@ -69,13 +69,12 @@ export async function randomSample<S, I>(predict: PredictFn<S, I>, inputs: I, op
   let state: S | null = null;
   for (let step = 0; step < maxLength; step++) {
     const result: PredictResult<S> = await callPredict(predict, inputs, rows, state, endId, opts.signal);
-    state = result.state;
-    // On the first step every candidate shares row 0 and an empty history: filter it once.
     const distribution = (c: number): Categorical => {
       const d = categoricalFromScores(chain(...hypothesisProcessors(opts, ids[c]!), ...filters)(result.logProbs[rowOf[c]!]!));
       if (!d) throw nothingAllowed(step);
       return d;
     };
+    // On the first step every candidate shares row 0 and an empty history: filter it once.
     const shared = step === 0 ? distribution(0) : null;
     for (const c of live) {
       const token = drawCategorical(shared ?? distribution(c), rng);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, sampleIndex } from './rng';
+import { categoricalFromScores, createRng, drawCategorical, sampleIndex } from './rng';
 
 describe('createRng', () => {
   it('is reproducible per seed and differs across seeds', () => {
@@ -45,5 +45,38 @@ describe('sampleIndex', () => {
     const r = createRng(1);
     for (let i = 0; i < 100; i++) expect([1, 2]).toContain(sampleIndex([0, 3, 7], r));
     expect(() => sampleIndex([0, 0], r)).toThrow(/no positive/);
+  });
+});
+
+describe('categoricalFromScores / drawCategorical', () => {
+  it('draws from softmax of the finite scores', () => {
+    const scores = [Math.log(3), -Infinity, Math.log(1), Math.log(6), -Infinity];
+    const c = categoricalFromScores(scores)!;
+    expect(Array.from(c.ids)).toEqual([0, 2, 3]);
+    const r = createRng(2);
+    const n = 40_000;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const t = drawCategorical(c, r);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    for (const [t, p] of [
+      [0, 0.3],
+      [2, 0.1],
+      [3, 0.6],
+    ] as const) {
+      expect(Math.abs(counts.get(t)! / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
+    }
+    expect(counts.size).toBe(3);
+    expect(categoricalFromScores([-Infinity, -Infinity])).toBeNull();
+  });
+
+  it('agrees with sampleIndex on the same stream (same inverse CDF)', () => {
+    const scores = [0.5, -1, 2, 0, 1.5];
+    const probs = scores.map(Math.exp);
+    const c = categoricalFromScores(scores)!;
+    const a = createRng(9);
+    const b = createRng(9);
+    for (let i = 0; i < 1000; i++) expect(drawCategorical(c, a)).toBe(sampleIndex(probs, b));
   });
 });

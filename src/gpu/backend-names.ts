@@ -1,0 +1,26 @@
+// Backend names and the report type, without importing tfjs (the page's main thread uses these).
+export const BACKEND_NAMES = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallback: boolean;
+  isSoftware: boolean;
+}
+
+export interface BackendReport {
+  backend: BackendName;
+  /** Why this backend was chosen, in plain words. */
+  reason: string;
+  adapter: AdapterSummary | null;
+  /** Device limits actually granted (WebGPU only). */
+  limits: Record<string, number>;
+  features: string[];
+}
+
+export function isBackendName(value: string | null | undefined): value is BackendName {
+  return value != null && (BACKEND_NAMES as readonly string[]).includes(value);
+}
