@@ -1,35 +1,39 @@
 // Linear attention, pass 3 of 3: outputs of one chunk of CHUNK queries.
 //
 // For query i in chunk c, with the blocks of pass 2 (G global, P[c] causal prefix) and the
-// gate g_i of tokenWeights:
+// weights of tokenWeights (y_j causal key weight, g_i query gate):
 //   [num_i | den_i] = φ(q_i)ᵀ G + g_i (φ(q_i)ᵀ P[c] + Σ_{j in c, j ≤ i} y_j (φ(q_i)·φ(k_j)) [v_j | 1])
 //   out_i = num_i / (den_i + eps)
 // The within-chunk sum is a masked CHUNK × CHUNK score tile (stage 1) times the chunk's values
-// (stage 2), so no invocation ever walks the whole sequence.
+// (stage 2b), so no invocation ever walks the whole sequence.
 //
 // One workgroup of 256 invocations per (batch·head, chunk). Invocation (rg, cg) owns query
 // rows rg + 16a and output columns cg + 16c.
 //
 // From the tfjs preamble: inputs `q`, `k`, `v` [B, H, N, D], `keyMask`, `typeIds` [B, N],
-// `prefix` [BH, P, D·(D + 1)]; `result` [B, H, N, D]; `uniforms.eps`, shapes; `localIndex`.
-// Prepended by the program: const D, DP, CHUNK, MODE, HAS_GLOBAL, HAS_CAUSAL, GLOBAL_ROWS,
-// KV_TILE (size of the shared k / v / G tile).
+// `prefix` [BH, P, D·(D + 1)]; `result` [B, H, N, D]; `uniforms.eps`, `uniforms.mode`,
+// shapes; `localIndex`. Prepended by the program: const DP (largest D of this variant, a
+// multiple of 16), CHUNK, KV_TILE (size of the shared k / v / G tile).
 
 const KT: u32 = 16u;          // contraction slice staged per step
 const QPT: u32 = CHUNK / 16u; // query rows (and score columns) per invocation
 const CPT: u32 = DP / 16u;    // output columns per invocation
-const E: u32 = D + 1u;
 
 var<workgroup> qTile: array<f32, CHUNK * KT>;       // φ(q) slice, [CHUNK, KT]
 var<workgroup> kvTile: array<f32, KV_TILE>;         // stage 1: φ(k) [CHUNK, KT]; stage 2: G or v [KT, DP]
-var<workgroup> cpTile: array<f32, KT * DP>;         // stage 2: P[c] slice, [KT, DP]
+var<workgroup> cpTile: array<f32, KT * DP>;         // stage 2a: P[c] slice, [KT, DP]
 var<workgroup> zTile: array<f32, 2u * KT>;          // z columns of the G and P[c] slices
 var<workgroup> scores: array<f32, CHUNK * CHUNK>;   // y_j φ(q_i)·φ(k_j) for j ≤ i, [CHUNK, CHUNK]
 
 fn main(index: i32) {
   let heads = u32(uniforms.qShape.y);
   let n = u32(uniforms.qShape.z);
+  let d = u32(uniforms.qShape.w);
+  let width = d + 1u;  // a [D, D + 1] block row: S columns, then z
   let bhCount = u32(uniforms.qShape.x) * heads;
+  let hasGlobal = hasGlobalSum();
+  let hasCausal = hasCausalSum();
+  let globalRows = select(0u, 1u, hasGlobal);
   let chunks = (n + CHUNK - 1u) / CHUNK;
   let prefixRows = u32(uniforms.prefixShape.y);
   let wg = flatWorkgroupIndex();
@@ -43,23 +47,22 @@ fn main(index: i32) {
   let cg = t % 16u;
 
   // Stage 1: masked score tile of the chunk.
-  if (HAS_CAUSAL) {
+  if (hasCausal) {
     var sAcc: array<f32, QPT * QPT>;
-    for (var d0 = 0u; d0 < DP; d0 += KT) {
+    for (var d0 = 0u; d0 < d; d0 += KT) {
       workgroupBarrier();
-      for (var e = t; e < CHUNK * KT; e += 256u) {
-        let row = e / KT;
-        let d = d0 + e % KT;
-        let tok = i0 + row;
+      for (var x = t; x < CHUNK * KT; x += 256u) {
+        let tok = i0 + x / KT;
+        let dim = d0 + x % KT;
         var qv = 0.0;
         var kv = 0.0;
-        if (live && tok < n && d < D) {
-          let at = (bh * n + tok) * D + d;
+        if (live && tok < n && dim < d) {
+          let at = (bh * n + tok) * d + dim;
           qv = phi(q[at]);
           kv = phi(k[at]);
         }
-        qTile[e] = qv;
-        kvTile[e] = kv;
+        qTile[x] = qv;
+        kvTile[x] = kv;
       }
       workgroupBarrier();
       for (var dd = 0u; dd < KT; dd++) {
@@ -89,45 +92,45 @@ fn main(index: i32) {
   var den: array<f32, QPT>;
   var accC: array<f32, QPT * CPT>;
   var denC: array<f32, QPT>;
-  let globalBase = bh * prefixRows * D * E;
-  let causalBase = (bh * prefixRows + GLOBAL_ROWS + chunk) * D * E;
-  for (var r0 = 0u; r0 < DP; r0 += KT) {
+  let globalBase = bh * prefixRows * d * width;
+  let causalBase = (bh * prefixRows + globalRows + chunk) * d * width;
+  for (var r0 = 0u; r0 < d; r0 += KT) {
     workgroupBarrier();
-    for (var e = t; e < CHUNK * KT; e += 256u) {
-      let tok = i0 + e / KT;
-      let r = r0 + e % KT;
+    for (var x = t; x < CHUNK * KT; x += 256u) {
+      let tok = i0 + x / KT;
+      let r = r0 + x % KT;
       var qv = 0.0;
-      if (live && tok < n && r < D) {
-        qv = phi(q[(bh * n + tok) * D + r]);
+      if (live && tok < n && r < d) {
+        qv = phi(q[(bh * n + tok) * d + r]);
       }
-      qTile[e] = qv;
+      qTile[x] = qv;
     }
-    for (var e = t; e < KT * DP; e += 256u) {
-      let r = r0 + e / DP;
-      let col = e % DP;
+    for (var x = t; x < KT * DP; x += 256u) {
+      let r = r0 + x / DP;
+      let col = x % DP;
       var g = 0.0;
       var p = 0.0;
-      if (live && r < D && col < D) {
-        if (HAS_GLOBAL) {
-          g = prefix[globalBase + r * E + col];
+      if (live && r < d && col < d) {
+        if (hasGlobal) {
+          g = prefix[globalBase + r * width + col];
         }
-        if (HAS_CAUSAL) {
-          p = prefix[causalBase + r * E + col];
+        if (hasCausal) {
+          p = prefix[causalBase + r * width + col];
         }
       }
-      kvTile[e] = g;
-      cpTile[e] = p;
+      kvTile[x] = g;
+      cpTile[x] = p;
     }
     if (t < KT) {
       let r = r0 + t;
       var g = 0.0;
       var p = 0.0;
-      if (live && r < D) {
-        if (HAS_GLOBAL) {
-          g = prefix[globalBase + r * E + D];
+      if (live && r < d) {
+        if (hasGlobal) {
+          g = prefix[globalBase + r * width + d];
         }
-        if (HAS_CAUSAL) {
-          p = prefix[causalBase + r * E + D];
+        if (hasCausal) {
+          p = prefix[causalBase + r * width + d];
         }
       }
       zTile[t] = g;
@@ -137,13 +140,13 @@ fn main(index: i32) {
     for (var rr = 0u; rr < KT; rr++) {
       for (var a = 0u; a < QPT; a++) {
         let qa = qTile[(rg + 16u * a) * KT + rr];
-        if (HAS_GLOBAL) {
+        if (hasGlobal) {
           den[a] += qa * zTile[rr];
           for (var c = 0u; c < CPT; c++) {
             acc[a * CPT + c] += qa * kvTile[rr * DP + cg + 16u * c];
           }
         }
-        if (HAS_CAUSAL) {
+        if (hasCausal) {
           denC[a] += qa * zTile[KT + rr];
           for (var c = 0u; c < CPT; c++) {
             accC[a * CPT + c] += qa * cpTile[rr * DP + cg + 16u * c];
@@ -154,17 +157,17 @@ fn main(index: i32) {
   }
 
   // Stage 2b: within-chunk part, scores × [v | 1].
-  if (HAS_CAUSAL) {
+  if (hasCausal) {
     for (var j0 = 0u; j0 < CHUNK; j0 += KT) {
       workgroupBarrier();
-      for (var e = t; e < KT * DP; e += 256u) {
-        let tok = i0 + j0 + e / DP;
-        let col = e % DP;
+      for (var x = t; x < KT * DP; x += 256u) {
+        let tok = i0 + j0 + x / DP;
+        let col = x % DP;
         var vv = 0.0;
-        if (live && tok < n && col < D) {
-          vv = v[(bh * n + tok) * D + col];
+        if (live && tok < n && col < d) {
+          vv = v[(bh * n + tok) * d + col];
         }
-        kvTile[e] = vv;
+        kvTile[x] = vv;
       }
       workgroupBarrier();
       for (var jj = 0u; jj < KT; jj++) {
@@ -188,14 +191,14 @@ fn main(index: i32) {
       continue;
     }
     var gate = 0.0;
-    if (HAS_CAUSAL) {
+    if (hasCausal) {
       gate = tokenWeights(b * n + tok).z;
     }
     let total = den[a] + gate * denC[a] + uniforms.eps;
     for (var c = 0u; c < CPT; c++) {
       let col = cg + 16u * c;
-      if (col < D) {
-        result[(bh * n + tok) * D + col] = (acc[a * CPT + c] + gate * accC[a * CPT + c]) / total;
+      if (col < d) {
+        result[(bh * n + tok) * d + col] = (acc[a * CPT + c] + gate * accC[a * CPT + c]) / total;
       }
     }
   }

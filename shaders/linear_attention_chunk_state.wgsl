@@ -7,30 +7,32 @@
 // Slot 0 is the global sum (bidirectional, unilm) or the causal sum (causal); slot 1 exists
 // in unilm only and is the causal sum over target keys.
 //
-// From the tfjs preamble: `result` [BH·chunks·SLOTS, D, D + 1]; inputs `k`, `v`
-// [B, H, N, D], `keyMask`, `typeIds` [B, N]; `uniforms.kShape`; `localIndex`.
-// Prepended by the program: const D, DP (D rounded up to 16), CHUNK, MODE, SLOTS.
+// From the tfjs preamble: `result` [BH·chunks·slots, D, D + 1]; inputs `k`, `v`
+// [B, H, N, D], `keyMask`, `typeIds` [B, N]; `uniforms.kShape`, `uniforms.mode`; `localIndex`.
+// Prepended by the program: const DP (largest D of this variant, a multiple of 16), CHUNK.
 
 const TILE_ROWS: u32 = 16u;  // keys staged in workgroup memory per step
 const RPT: u32 = DP / 16u;   // rows (and columns) of S owned by each invocation
-const E: u32 = D + 1u;
 
-var<workgroup> kTile: array<f32, TILE_ROWS * DP>;  // w_j φ(k_j), [TILE_ROWS, DP]
-var<workgroup> vTile: array<f32, TILE_ROWS * DP>;  // v_j, [TILE_ROWS, DP]
+var<workgroup> kTile: array<f32, TILE_ROWS * DP>;  // w_j φ(k_j), [TILE_ROWS, DP], zero past D
+var<workgroup> vTile: array<f32, TILE_ROWS * DP>;  // v_j, [TILE_ROWS, DP], zero past D
 
 fn main(index: i32) {
   let heads = u32(uniforms.kShape.y);
   let n = u32(uniforms.kShape.z);
+  let d = u32(uniforms.kShape.w);
+  let e = d + 1u;
   let bhCount = u32(uniforms.kShape.x) * heads;
+  let slots = select(1u, 2u, hasGlobalSum() && hasCausalSum());
   let chunks = (n + CHUNK - 1u) / CHUNK;
   let wg = flatWorkgroupIndex();
-  let slot = wg % SLOTS;
-  let chunk = (wg / SLOTS) % chunks;
-  let bh = wg / (SLOTS * chunks);
+  let slot = wg % slots;
+  let chunk = (wg / slots) % chunks;
+  let bh = wg / (slots * chunks);
   let live = bh < bhCount;
   let b = bh / heads;
-  // Causal mode has a single slot, and it holds the causal weights (.y).
-  let weightColumn = select(slot, 1u, MODE == 1u);
+  // Slot 0 of the causal mode holds causal weights (.y); otherwise slot s uses column s.
+  let weightColumn = select(slot, 1u, !hasGlobalSum());
 
   let t = localIndex;
   let rg = t / 16u;  // this invocation owns rows rg + 16a ...
@@ -41,20 +43,20 @@ fn main(index: i32) {
 
   for (var tile = 0u; tile < CHUNK / TILE_ROWS; tile++) {
     workgroupBarrier();
-    for (var e = t; e < TILE_ROWS * DP; e += 256u) {
-      let row = e / DP;
-      let col = e % DP;
+    for (var i = t; i < TILE_ROWS * DP; i += 256u) {
+      let row = i / DP;
+      let col = i % DP;
       let j = chunk * CHUNK + tile * TILE_ROWS + row;
       var kw = 0.0;
       var vv = 0.0;
-      if (live && j < n && col < D) {
+      if (live && j < n && col < d) {
         let w = tokenWeights(b * n + j)[weightColumn];
-        let at = (bh * n + j) * D + col;
+        let at = (bh * n + j) * d + col;
         kw = w * phi(k[at]);
         vv = v[at];
       }
-      kTile[e] = kw;
-      vTile[e] = vv;
+      kTile[i] = kw;
+      vTile[i] = vv;
     }
     workgroupBarrier();
     for (var row = 0u; row < TILE_ROWS; row++) {
@@ -71,20 +73,20 @@ fn main(index: i32) {
   if (!live) {
     return;
   }
-  let base = ((bh * chunks + chunk) * SLOTS + slot) * D * E;
+  let base = ((bh * chunks + chunk) * slots + slot) * d * e;
   for (var a = 0u; a < RPT; a++) {
     let r = rg + 16u * a;
-    if (r >= D) {
+    if (r >= d) {
       continue;
     }
     for (var c = 0u; c < RPT; c++) {
       let col = cg + 16u * c;
-      if (col < D) {
-        result[base + r * E + col] = acc[a * RPT + c];
+      if (col < d) {
+        result[base + r * e + col] = acc[a * RPT + c];
       }
     }
     if (cg == 0u) {
-      result[base + r * E + D] = zAcc[a];
+      result[base + r * e + d] = zAcc[a];
     }
   }
 }

@@ -1,9 +1,10 @@
 // Shared helpers of the three chunked linear-attention passes (prepended to each of them).
 //
 // Bindings and builtins come from tfjs's runWebGPUProgram preamble: the input arrays
-// `keyMask` and `typeIds` ([B, N] as float32), and the private copies `workgroupId`,
-// `numWorkgroups` of the compute builtins. The program prepends `const MODE: u32`
-// (0 bidirectional, 1 causal, 2 unilm).
+// `keyMask` and `typeIds` ([B, N] as float32), `uniforms.mode` (0 bidirectional, 1 causal,
+// 2 unilm), and the private copies `workgroupId`, `numWorkgroups` of the compute builtins.
+// The mode and the head dimension are uniforms rather than baked constants: SwiftShader
+// takes seconds to compile each variant, and one pipeline per pass serves every mode.
 
 // φ(x) = elu(x) + 1, the positive feature map of linear attention.
 fn phi(x: f32) -> f32 {
@@ -25,11 +26,21 @@ fn flatWorkgroupIndex() -> u32 {
 fn tokenWeights(flatToken: u32) -> vec3<f32> {
   let keep = select(0.0, 1.0, keyMask[flatToken] > 0.5);
   let isTarget = select(0.0, 1.0, typeIds[flatToken] > 0.5);
-  if (MODE == 0u) {
+  let mode = uniforms.mode;
+  if (mode == 0u) {
     return vec3<f32>(keep, 0.0, 0.0);
   }
-  if (MODE == 1u) {
+  if (mode == 1u) {
     return vec3<f32>(0.0, keep, 1.0);
   }
   return vec3<f32>(keep * (1.0 - isTarget), keep * isTarget, isTarget);
+}
+
+// Sums the mode needs: a global one (bidirectional, unilm) and a causal one (causal, unilm).
+fn hasGlobalSum() -> bool {
+  return uniforms.mode != 1u;
+}
+
+fn hasCausalSum() -> bool {
+  return uniforms.mode != 0u;
 }

@@ -1,10 +1,13 @@
 // The command-line interface: the same task code as the page, JSON on stdout.
 // Usage: npm run cli -- <command> [options]   (see `npm run cli -- help`)
+import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from './args';
 import { COMMANDS, usage } from './commands';
 import { CliError } from './common';
 
 async function main(): Promise<number> {
+  // Production mode: no debug checks and no console banner mixed into the output.
+  tf.env().set('PROD', true);
   const args = parseArgs(process.argv.slice(2));
   if (!args.command || args.command === 'help' || args.flags.has('help')) {
     process.stdout.write(usage());

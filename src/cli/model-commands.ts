@@ -6,6 +6,8 @@ import { configToJson } from '../model/config';
 import { BertTokenizer } from '../model/tokenizer';
 import { inspectCheckpoint } from '../model/weights/inspect';
 import { writeNative } from '../model/weights/native';
+import { DECODER_BIAS, DECODER_WEIGHT, MLM_BIAS, WORD_EMBEDDINGS } from '../model/weights/schema';
+import type { RawTensor } from '../model/weights/types';
 import { loadModelFiles } from '../model/load';
 import { forwardJson } from '../tasks/forward-json';
 import { flagString, type ParsedArgs } from './args';
@@ -60,7 +62,7 @@ export async function convertCommand(args: ParsedArgs): Promise<void> {
   const loaded = await loadModelFiles(filesFromDirectory(dir));
   const bytes = writeNative({
     config: { ...configToJson(loaded.config), ...pickExtraConfig(loaded.rawConfig) },
-    tensors: [...loaded.tensors.values()],
+    tensors: withoutTiedCopies(loaded.tensors),
     vocabText: loaded.vocabText,
     dtype,
     extra: loaded.extra as Record<string, unknown> | undefined,
@@ -69,6 +71,17 @@ export async function convertCommand(args: ParsedArgs): Promise<void> {
   const file = join(out, 'model.bpg');
   writeFileSync(file, bytes);
   printJson({ written: file, bytes: bytes.byteLength, tensors: loaded.tensors.size, dtype, format: loaded.format, ignored: loaded.ignored, transposed: loaded.transposed.length });
+}
+
+/** Drops the MLM decoder's copies of the word embeddings / output bias: the loader re-ties them. */
+function withoutTiedCopies(tensors: Map<string, RawTensor>): RawTensor[] {
+  const same = (a?: RawTensor, b?: RawTensor) =>
+    Boolean(a && b && a.dtype === b.dtype && a.bytes.byteLength === b.bytes.byteLength && a.bytes.every((x, i) => x === b.bytes[i]));
+  return [...tensors.values()].filter(
+    (t) =>
+      !(t.name === DECODER_WEIGHT && same(t, tensors.get(WORD_EMBEDDINGS))) &&
+      !(t.name === DECODER_BIAS && same(t, tensors.get(MLM_BIAS))),
+  );
 }
 
 /** Keys of the source config worth carrying over (task heads' settings). */

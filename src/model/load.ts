@@ -6,7 +6,7 @@ import { parseBertConfig, type BertConfig } from './config';
 import type { ModelFile } from './files';
 import { readSafetensors } from './weights/safetensors';
 import { WeightFormatError, type ByteProgress, type RawTensor } from './weights/types';
-import { readTorchZip } from './weights/torch-pickle';
+import { readTorchCheckpoint } from './weights/torch-pickle';
 import { readTfCheckpoint } from './weights/tf-bundle';
 import { readNative, NATIVE_EXTENSION } from './weights/native';
 import { toCanonical } from './weights/names';
@@ -130,7 +130,7 @@ export async function loadModelFiles(files: ModelFile[], onProgress?: ByteProgre
       raw = readSafetensors(byFile.get(plan.weights[0]!)!);
       source = 'hf';
     } else {
-      raw = readTorchZip(byFile.get(plan.weights[0]!)!);
+      raw = readTorchCheckpoint(byFile.get(plan.weights[0]!)!);
       source = 'hf';
     }
   }

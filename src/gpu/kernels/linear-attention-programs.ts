@@ -24,7 +24,12 @@ export interface ChunkPlan {
   heads: number;
   n: number;
   d: number;
-  /** Keys (and queries) per chunk: 64, or 32 for head dims above 64 to fit workgroup memory. */
+  /**
+   * Largest head dim of the shader variant (64 or 128); the head dim itself is a uniform, so
+   * one compiled pipeline per pass serves every D up to the cap and every mode.
+   */
+  dimCap: number;
+  /** Keys (and queries) per chunk: 64, or 32 above D = 64 to fit workgroup memory. */
   chunk: number;
   chunks: number;
   /** Chunk sums per chunk: 2 in unilm (source keys, target keys), else 1. */
@@ -36,25 +41,28 @@ export interface ChunkPlan {
 }
 
 export function planChunks(mode: AttentionMode, batch: number, heads: number, n: number, d: number): ChunkPlan {
+  const dimCap = d <= 64 ? 64 : LINEAR_ATTENTION_MAX_DIM;
   const chunk = d <= 64 ? 64 : 32;
   const chunks = Math.ceil(n / chunk);
   const hasGlobal = mode !== 'causal';
   const hasCausal = mode !== 'bidirectional';
   return {
-    mode, batch, heads, n, d, chunk, chunks,
+    mode, batch, heads, n, d, dimCap, chunk, chunks,
     slots: mode === 'unilm' ? 2 : 1,
     hasGlobal, hasCausal,
     prefixRows: (hasGlobal ? 1 : 0) + (hasCausal ? chunks : 0),
   };
 }
 
-function roundUp16(x: number): number {
-  return Math.ceil(x / 16) * 16;
+/** Value of `uniforms.mode` in the shaders. */
+export function modeCode(mode: AttentionMode): number {
+  return MODE_CODE[mode];
 }
 
 /** Pass 1: chunk-local [D, D+1] sums. Inputs: k, v, keyMask, typeIds. */
 export class ChunkStateProgram implements GpuProgram {
   variableNames = ['k', 'v', 'keyMask', 'typeIds'];
+  uniforms = 'mode : u32,';
   outputShape: number[];
   shaderKey: string;
   dispatchLayout = flatLayout(3);
@@ -65,7 +73,7 @@ export class ChunkStateProgram implements GpuProgram {
   constructor(p: ChunkPlan) {
     this.outputShape = [p.batch * p.heads * p.chunks * p.slots, p.d, p.d + 1];
     this.dispatch = [p.batch * p.heads * p.chunks * p.slots, 1, 1];
-    this.consts = bakeConstants({ D: p.d, DP: roundUp16(p.d), CHUNK: p.chunk, MODE: MODE_CODE[p.mode], SLOTS: p.slots });
+    this.consts = bakeConstants({ DP: p.dimCap, CHUNK: p.chunk });
     this.shaderKey = `linearAttentionChunkState:${this.consts.key}`;
   }
 
@@ -77,27 +85,22 @@ export class ChunkStateProgram implements GpuProgram {
 /** Pass 2: global sum and exclusive prefix over chunk totals. Input: the pass-1 sums. */
 export class ChunkScanProgram implements GpuProgram {
   variableNames = ['states'];
+  uniforms = 'mode : u32,';
   outputShape: number[];
-  shaderKey: string;
+  shaderKey = 'linearAttentionChunkScan';
   dispatchLayout = flatLayout(3);
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [64, 1, 1];
-  private readonly consts: { wgsl: string; key: string };
 
   constructor(p: ChunkPlan) {
     const block = p.d * (p.d + 1);
     this.outputShape = [p.batch * p.heads, p.prefixRows, block];
     // One invocation per (batch·head, block entry); each walks the chunks.
     this.dispatch = [Math.ceil((p.batch * p.heads * block) / 64), 1, 1];
-    this.consts = bakeConstants({
-      D: p.d, SLOTS: p.slots, HAS_GLOBAL: p.hasGlobal, HAS_CAUSAL: p.hasCausal,
-      GLOBAL_ROWS: p.hasGlobal ? 1 : 0, CAUSAL_SLOT: p.slots - 1,
-    });
-    this.shaderKey = `linearAttentionChunkScan:${this.consts.key}`;
   }
 
   getUserCode(): string {
-    return this.consts.wgsl + chunkScanWgsl;
+    return chunkScanWgsl;
   }
 }
 
@@ -109,18 +112,14 @@ export class ChunkOutputProgram implements GpuProgram {
   dispatchLayout = flatLayout(4);
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  uniforms = 'eps : f32,';
+  uniforms = 'eps : f32, mode : u32,';
   private readonly consts: { wgsl: string; key: string };
 
   constructor(p: ChunkPlan) {
-    const dp = roundUp16(p.d);
+    const dp = p.dimCap;
     this.outputShape = [p.batch, p.heads, p.n, p.d];
     this.dispatch = [p.batch * p.heads * p.chunks, 1, 1];
-    this.consts = bakeConstants({
-      D: p.d, DP: dp, CHUNK: p.chunk, MODE: MODE_CODE[p.mode],
-      HAS_GLOBAL: p.hasGlobal, HAS_CAUSAL: p.hasCausal, GLOBAL_ROWS: p.hasGlobal ? 1 : 0,
-      KV_TILE: Math.max(p.chunk * 16, 16 * dp),
-    });
+    this.consts = bakeConstants({ DP: dp, CHUNK: p.chunk, KV_TILE: Math.max(p.chunk * 16, 16 * dp) });
     this.shaderKey = `linearAttentionChunkOutput:${this.consts.key}`;
   }
 

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { KernelLimitError } from './errors';
 import {
-  ChunkOutputProgram, ChunkScanProgram, ChunkStateProgram, LINEAR_ATTENTION_MAX_DIM, planChunks,
+  ChunkOutputProgram, ChunkScanProgram, ChunkStateProgram, LINEAR_ATTENTION_MAX_DIM, modeCode, planChunks,
   StepNormProgram, StepOutputProgram, StepStateProgram, type AttentionMode,
 } from './linear-attention-programs';
 import { GlobalPointerProgram, PairDistanceProgram, type DistanceMetric } from './pair-programs';
@@ -69,11 +69,12 @@ function linearAttentionKernel({ inputs, backend, attrs }: KernelArgs): tf.Tenso
   }, hint);
   checkWorkgroups(gpu, op, batch * heads * plan.chunks * plan.slots, hint);
 
-  const states = gpu.runWebGPUProgram(new ChunkStateProgram(plan), [k, v, keyMask, typeIds], 'float32');
-  const prefix = gpu.runWebGPUProgram(new ChunkScanProgram(plan), [states], 'float32');
+  const modeUniform = { type: 'uint32', data: [modeCode(mode)] };
+  const states = gpu.runWebGPUProgram(new ChunkStateProgram(plan), [k, v, keyMask, typeIds], 'float32', [modeUniform]);
+  const prefix = gpu.runWebGPUProgram(new ChunkScanProgram(plan), [states], 'float32', [modeUniform]);
   const out = gpu.runWebGPUProgram(
     new ChunkOutputProgram(plan), [q, k, v, keyMask, typeIds, prefix], 'float32',
-    [{ type: 'float32', data: [eps] }],
+    [{ type: 'float32', data: [eps] }, modeUniform],
   );
   gpu.disposeData(states.dataId);
   gpu.disposeData(prefix.dataId);

@@ -231,4 +231,3 @@ export function readTorchCheckpoint(bytes: Uint8Array): RawTensor[] {
 }
 
 /** Alias of readTorchCheckpoint (the file is a ZIP archive written by torch.save). */
-export const readTorchZip = readTorchCheckpoint;
