@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs, flagString } from '../src/cli/args';
 import { BENCHMARKS, type BenchResult } from './benchmarks';
+import './bench-all';
 
 async function main(): Promise<void> {
   const args = parseArgs(['bench', ...process.argv.slice(2)]);

