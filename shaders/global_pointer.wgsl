@@ -8,9 +8,10 @@
 // One workgroup of 256 invocations per 64 × 64 output tile; invocation (rg, cg) owns rows
 // rg + 16a and columns cg + 16c. Tiles strictly below the diagonal are only filled with MASKED.
 //
-// From the tfjs preamble: inputs `q`, `k` [B, HQ, N, D], `mask` [B, N], `rope` [N, D]
-// ((cos, sin) per pair), `biasStart`, `biasEnd` [B, H, N]; `result` [B, H, N, N];
-// `uniforms.scale`, shapes; `localIndex`, `workgroupId`, `numWorkgroups`.
+// From the tfjs preamble (flat float32 arrays): inputs `q`, `k` [B, HQ, N, D], `mask` [B, N],
+// `rope` [N, D] ((cos, sin) per pair), `biasStart`, `biasEnd` [B, H, N]; `result`
+// [B, H, N, N]; `uniforms` batch, heads, qHeads, n, d, scale; `localIndex`, `workgroupId`,
+// `numWorkgroups`.
 
 const TILE: u32 = 64u;
 const KT: u32 = 16u;   // head dimensions staged per step
@@ -31,10 +32,10 @@ fn rotated(x0: f32, x1: f32, cs: vec2<f32>, odd: bool) -> f32 {
 }
 
 fn main(index: i32) {
-  let heads = u32(uniforms.outShape.y);
-  let n = u32(uniforms.outShape.z);
-  let qHeads = u32(uniforms.qShape.y);
-  let d = u32(uniforms.qShape.w);
+  let heads = uniforms.heads;
+  let n = uniforms.n;
+  let qHeads = uniforms.qHeads;
+  let d = uniforms.d;
   let tiles = (n + TILE - 1u) / TILE;
   let wg = flatWorkgroupIndex();
   let tj = wg % tiles;
@@ -49,7 +50,7 @@ fn main(index: i32) {
   // The tile kind decides whether the workgroup reaches the barriers below, so it must be
   // provably uniform: broadcast it through workgroup memory.
   if (t == 0u) {
-    tileKind = select(select(1u, 0u, ti > tj), 2u, bh >= u32(uniforms.outShape.x) * heads);
+    tileKind = select(select(1u, 0u, ti > tj), 2u, bh >= uniforms.batch * heads);
   }
   let kind = workgroupUniformLoad(&tileKind);
   if (kind == 2u) {

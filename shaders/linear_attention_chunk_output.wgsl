@@ -10,9 +10,9 @@
 // One workgroup of 256 invocations per (batch·head, chunk). Invocation (rg, cg) owns query
 // rows rg + 16a and output columns cg + 16c.
 //
-// From the tfjs preamble: inputs `q`, `k`, `v` [B, H, N, D], `keyMask`, `typeIds` [B, N],
-// `prefix` [BH, P, D·(D + 1)]; `result` [B, H, N, D]; `uniforms.eps`, `uniforms.mode`,
-// shapes; `localIndex`. Prepended by the program: const DP (largest D of this variant, a
+// From the tfjs preamble (flat float32 arrays): inputs `q`, `k`, `v` [B, H, N, D], `keyMask`,
+// `typeIds` [B, N], `prefix` [BH, P, D·(D + 1)]; `result` [B, H, N, D]; `uniforms` batch,
+// heads, n, d, prefixRows, mode, eps; `localIndex`. Prepended by the program: const DP (largest D of this variant, a
 // multiple of 16), CHUNK, KV_TILE (size of the shared k / v / G tile).
 
 const KT: u32 = 16u;          // contraction slice staged per step
@@ -26,16 +26,16 @@ var<workgroup> zTile: array<f32, 2u * KT>;          // z columns of the G and P[
 var<workgroup> scores: array<f32, CHUNK * CHUNK>;   // y_j φ(q_i)·φ(k_j) for j ≤ i, [CHUNK, CHUNK]
 
 fn main(index: i32) {
-  let heads = u32(uniforms.qShape.y);
-  let n = u32(uniforms.qShape.z);
-  let d = u32(uniforms.qShape.w);
+  let heads = uniforms.heads;
+  let n = uniforms.n;
+  let d = uniforms.d;
   let width = d + 1u;  // a [D, D + 1] block row: S columns, then z
-  let bhCount = u32(uniforms.qShape.x) * heads;
+  let bhCount = uniforms.batch * heads;
   let hasGlobal = hasGlobalSum();
   let hasCausal = hasCausalSum();
   let globalRows = select(0u, 1u, hasGlobal);
   let chunks = (n + CHUNK - 1u) / CHUNK;
-  let prefixRows = u32(uniforms.prefixShape.y);
+  let prefixRows = uniforms.prefixRows;
   let wg = flatWorkgroupIndex();
   let chunk = wg % chunks;
   let bh = wg / chunks;

@@ -5,9 +5,9 @@
 //   causal blocks P[c] = Σ_{c' < c} causal-slot sums   (exclusive prefix; causal, unilm)
 // The walk is over chunk totals only (N / CHUNK steps), all entries run in parallel.
 //
-// From the tfjs preamble: input `states` [BH·chunks·slots, D, D + 1]; `result`
-// [BH, P, D·(D + 1)] with P = (global ? 1 : 0) + (causal ? chunks : 0), the global block
-// first; `uniforms.outShape`, `uniforms.statesShape`, `uniforms.mode`.
+// From the tfjs preamble (flat float32 arrays): input `states` [BH·chunks·slots, D, D + 1];
+// `result` [BH, P, D·(D + 1)] with P = (global ? 1 : 0) + (causal ? chunks : 0), the global
+// block first; `uniforms` bhCount, chunks, prefixRows, d, mode.
 
 fn main(index: i32) {
   let hasGlobal = uniforms.mode != 1u;
@@ -15,11 +15,11 @@ fn main(index: i32) {
   let slots = select(1u, 2u, hasGlobal && hasCausal);
   let globalRows = select(0u, 1u, hasGlobal);
   let causalSlot = slots - 1u;
-  let d = u32(uniforms.statesShape.y);
+  let d = uniforms.d;
   let block = d * (d + 1u);
-  let bhCount = u32(uniforms.outShape.x);
-  let rows = u32(uniforms.outShape.y);
-  let chunks = u32(uniforms.statesShape.x) / (bhCount * slots);
+  let bhCount = uniforms.bhCount;
+  let rows = uniforms.prefixRows;
+  let chunks = uniforms.chunks;
   let gi = u32(index);
   if (gi >= bhCount * block) {
     return;

@@ -7,8 +7,9 @@
 // Slot 0 is the global sum (bidirectional, unilm) or the causal sum (causal); slot 1 exists
 // in unilm only and is the causal sum over target keys.
 //
-// From the tfjs preamble: `result` [BH·chunks·slots, D, D + 1]; inputs `k`, `v`
-// [B, H, N, D], `keyMask`, `typeIds` [B, N]; `uniforms.kShape`, `uniforms.mode`; `localIndex`.
+// From the tfjs preamble (flat float32 arrays): `result` [BH·chunks·slots, D, D + 1]; inputs
+// `k`, `v` [B, H, N, D], `keyMask`, `typeIds` [B, N]; `uniforms` batch, heads, n, d, mode;
+// `localIndex`.
 // Prepended by the program: const DP (largest D of this variant, a multiple of 16), CHUNK.
 
 const TILE_ROWS: u32 = 16u;  // keys staged in workgroup memory per step
@@ -18,11 +19,11 @@ var<workgroup> kTile: array<f32, TILE_ROWS * DP>;  // w_j φ(k_j), [TILE_ROWS, D
 var<workgroup> vTile: array<f32, TILE_ROWS * DP>;  // v_j, [TILE_ROWS, DP], zero past D
 
 fn main(index: i32) {
-  let heads = u32(uniforms.kShape.y);
-  let n = u32(uniforms.kShape.z);
-  let d = u32(uniforms.kShape.w);
+  let heads = uniforms.heads;
+  let n = uniforms.n;
+  let d = uniforms.d;
   let e = d + 1u;
-  let bhCount = u32(uniforms.kShape.x) * heads;
+  let bhCount = uniforms.batch * heads;
   let slots = select(1u, 2u, hasGlobalSum() && hasCausalSum());
   let chunks = (n + CHUNK - 1u) / CHUNK;
   let wg = flatWorkgroupIndex();

@@ -6,8 +6,9 @@
 // One workgroup of 256 invocations per 64 × 64 output tile; invocation (rg, cg) owns rows
 // rg + 16a and columns cg + 16c. H is walked in slices of 16 staged in workgroup memory.
 //
-// From the tfjs preamble: inputs `a`, `b`; `result` [B, N, M]; shapes; `localIndex`,
-// `workgroupId`, `numWorkgroups`. Prepended by the program: const METRIC.
+// From the tfjs preamble (flat float32 arrays): inputs `a`, `b`; `result` [B, N, M];
+// `uniforms` batch, n, m, h; `localIndex`, `workgroupId`, `numWorkgroups`.
+// Prepended by the program: const METRIC.
 
 const TILE: u32 = 64u;
 const KT: u32 = 16u;
@@ -23,10 +24,10 @@ fn flatWorkgroupIndex() -> u32 {
 }
 
 fn main(index: i32) {
-  let batch = u32(uniforms.aShape.x);
-  let n = u32(uniforms.aShape.y);
-  let h = u32(uniforms.aShape.z);
-  let m = u32(uniforms.bShape.y);
+  let batch = uniforms.batch;
+  let n = uniforms.n;
+  let h = uniforms.h;
+  let m = uniforms.m;
   let tilesN = (n + TILE - 1u) / TILE;
   let tilesM = (m + TILE - 1u) / TILE;
   let wg = flatWorkgroupIndex();

@@ -11,9 +11,16 @@
 //     attention), which removes a [B, heads, L, L] multiply per layer.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
-import { WeightFormatError, numElements } from './weights/types';
+import { WeightFormatError, numElements, toFloat32, type RawTensor } from './weights/types';
 
 export type WeightMap = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** Widens a loader's raw tensors (any numeric dtype) into the float32 map `BertModel.create` takes. */
+export function weightMapFromRaw(tensors: Iterable<RawTensor>): WeightMap {
+  const map: WeightMap = new Map();
+  for (const t of tensors) map.set(t.name, { shape: t.shape, data: toFloat32(t) });
+  return map;
+}
 
 /** y = x · kernel + bias. */
 export interface DenseParams {

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../gpu/backend';
-import { additiveMaskBias, BertModel, MASKED_SCORE, MissingHeadError, WeightFormatError, type WeightMap } from './bert';
+import { softmaxAttend } from './attention';
+import {
+  additiveMaskBias, BertModel, MASKED_SCORE, MissingHeadError, registerAttentionKernel, UnsupportedAttentionError, WeightFormatError, type WeightMap,
+} from './bert';
 import {
   expectClose, expectMaskLogits, expectMlmMatches, int2d, loadReference, runCase, tidy, tinyConfig, tinyWeights, type RefCase,
 } from './bert.test-helpers';
@@ -55,7 +58,7 @@ describe.each(['cpu', 'wasm'] as const)('BertModel on %s', (backend) => {
     });
   }
 
-  it('leaves no tensors behind over 20 forwards inside tf.tidy', async () => {
+  it('leaves no tensors behind: 20 forwards inside tf.tidy, single calls outside it', async () => {
     const c = ref.cases.find((x) => x.id === 'padded_batch')!;
     const ids = int2d(c.inputs.input_ids);
     const types = int2d(c.inputs.token_type_ids);
@@ -76,7 +79,18 @@ describe.each(['cpu', 'wasm'] as const)('BertModel on %s', (backend) => {
     }
     expect(Number.isFinite(last)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([ids, types, mask]);
+    // Outside tf.tidy, only the returned tensors survive a call.
+    for (const lists of [false, true]) {
+      const f = model.forward({ inputIds: ids, typeIds: types, attentionMask: mask, outputAttentions: lists, outputHiddenStates: lists });
+      const returned = new Set([f.embeddings, f.lastHidden, ...f.hiddenStates, ...(f.attentions ?? [])]);
+      expect(tf.memory().numTensors).toBe(before + returned.size);
+      tf.dispose([...returned]);
+    }
+    const hidden = tf.randomNormal([2, 5, config.hiddenSize], 0, 1, 'float32', 7) as tf.Tensor3D;
+    const pooled = model.pooler(hidden);
+    const results = [pooled, model.mlmLogits(hidden), model.nspLogits(pooled)];
+    expect(tf.memory().numTensors).toBe(before + 1 + results.length);
+    tf.dispose([hidden, ...results, ids, types, mask]);
   });
 
   it('uses inputsEmbeds in place of the word embeddings (integrated-gradient path)', async () => {
@@ -181,6 +195,19 @@ describe('BertModel weights and heads (cpu)', () => {
     }
   });
 
+  it('accepts bare BertModel names (no "bert." prefix)', async () => {
+    const bare: WeightMap = new Map([...weights].map(([n, t]) => [n.replace(/^bert\./, ''), t]));
+    const model = BertModel.create(config, bare);
+    try {
+      expect([model.hasMlmHead, model.hasPooler, model.hasNsp]).toEqual([true, true, true]);
+      const r = await runCase(model, pair, false);
+      expectClose('hidden states', r.hiddenStates, pair.outputs.hidden_states, 1e-4);
+      expectClose('pooler', r.pooled, pair.outputs.pooler_output, 1e-4);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('names a mis-shaped tensor', () => {
     const bad = new Map(weights);
     bad.set('bert.encoder.layer.1.intermediate.dense.weight', { shape: [128, 63], data: new Float32Array(128 * 63) });
@@ -198,6 +225,29 @@ describe('BertModel weights and heads (cpu)', () => {
       /MLM head is incomplete: cls\.predictions\.transform\.dense\.bias missing/,
     );
     expect(() => BertModel.create({ ...config, numLayers: 3 }, weights)).toThrow(WeightFormatError);
+  });
+
+  it('runs attention through the kernel registered for config.attention', async () => {
+    const linear = { ...config, attention: 'linear' as const };
+    expect(() => BertModel.create(linear, weights)).toThrow(UnsupportedAttentionError);
+    // Stand-in kernel: softmax attention that counts its calls, registered under "linear".
+    let calls = 0;
+    registerAttentionKernel('linear', (c) => ({
+      kind: 'linear',
+      queryScale: 1 / Math.sqrt(c.hiddenSize / c.numHeads),
+      attend: (...args) => {
+        calls++;
+        return softmaxAttend(...args);
+      },
+    }));
+    const model = BertModel.create(linear, weights);
+    try {
+      const r = await runCase(model, pair, false);
+      expect(calls).toBe(config.numLayers);
+      expectClose('hidden states via the registered kernel', r.hiddenStates, pair.outputs.hidden_states, 1e-4);
+    } finally {
+      model.dispose();
+    }
   });
 
   it('builds the additive bias from 2-D and 3-D masks', async () => {

@@ -11,7 +11,7 @@ import { attentionKernelFor, additiveMaskBias, type AttentionKernel } from './at
 import { disposeBertParams, loadBertParams, type BertParams, type WeightMap } from './bert-weights';
 import { dense, denseAct, disposeGraphConstants, layerNorm, makeGraphConstants, type GraphConstants } from './bert-ops';
 
-export type { WeightMap } from './bert-weights';
+export { weightMapFromRaw, type WeightMap } from './bert-weights';
 export { additiveMaskBias, registerAttentionKernel, UnsupportedAttentionError, MASKED_SCORE } from './attention';
 export { WeightFormatError } from './weights/types';
 
@@ -182,7 +182,7 @@ export class BertModel {
   forward(inputs: ForwardInputs): ForwardOutputs {
     this.checkLive();
     const { inputIds, attentionMask, outputAttentions = false, outputHiddenStates = false } = inputs;
-    const [b, l] = inputIds.shape;
+    const [b, l] = this.checkIds(inputIds, inputs.typeIds, 0);
     if (attentionMask) {
       const want = attentionMask.rank === 2 ? [b, l] : [b, l, l];
       if (!(attentionMask.rank === 2 || attentionMask.rank === 3) || attentionMask.shape.some((v, i) => v !== want[i])) {
@@ -203,6 +203,9 @@ export class BertModel {
         if (outputHiddenStates) hiddenStates.push(hidden);
         if (r.attention) attentions.push(r.attention);
       }
+    } catch (e) {
+      tf.dispose([embeddings, hidden, ...hiddenStates, ...attentions]);
+      throw e;
     } finally {
       bias?.dispose();
     }
@@ -261,6 +264,9 @@ export class BertModel {
   private checkIds(inputIds: tf.Tensor2D, typeIds: tf.Tensor2D | undefined, offset: number): [number, number] {
     if (inputIds.rank !== 2) throw new RangeError(`inputIds must be [batch, length], got shape ${shapeText(inputIds.shape)}.`);
     const [b, l] = inputIds.shape;
+    if (inputIds.dtype !== 'int32' || (typeIds && typeIds.dtype !== 'int32')) {
+      throw new TypeError(`inputIds and typeIds must be int32 tensors (got ${inputIds.dtype}${typeIds ? ` and ${typeIds.dtype}` : ''}).`);
+    }
     if (typeIds && (typeIds.rank !== 2 || typeIds.shape[0] !== b || typeIds.shape[1] !== l)) {
       throw new RangeError(`typeIds has shape ${shapeText(typeIds.shape)}, expected ${shapeText([b, l])} like inputIds.`);
     }

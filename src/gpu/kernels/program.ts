@@ -1,9 +1,22 @@
 // The shape of a program for tfjs's `WebGPUBackend.runWebGPUProgram`: geometry + WGSL body.
 // tfjs generates the entry point, the bindings (`result`, one array per variable name,
 // `uniforms`) and helpers; our WGSL files hold the body and start with `fn main(index: i32)`.
+//
+// Every input and output is bound as a flat rank-1 array and every size the shader needs is
+// an explicit uniform. tfjs keys its pipeline cache on input ranks and on which dimensions
+// broadcast, so shaped bindings would compile a new pipeline whenever a batch, head count or
+// chunk count happens to be 1, and SwiftShader needs seconds per compile.
+import type * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+
+export interface ProgramUniform {
+  type: 'uint32' | 'float32';
+  data: number[];
+}
 
 export interface GpuProgram {
   variableNames: string[];
+  /** Always rank 1: [number of output elements]. */
   outputShape: number[];
   /** Must contain every value baked into the WGSL text: tfjs caches pipelines by it. */
   shaderKey: string;
@@ -14,7 +27,19 @@ export interface GpuProgram {
   uniforms?: string;
   /** Adds `uniforms.size` (number of output elements). */
   size?: boolean;
+  /** Values of the fields declared in `uniforms`, in order. */
+  uniformData: ProgramUniform[];
   getUserCode: () => string;
+}
+
+export type UniformField = [name: string, type: 'u32' | 'f32', value: number];
+
+/** WGSL declaration and data of a program's own uniforms. */
+export function declareUniforms(fields: UniformField[]): { uniforms: string; uniformData: ProgramUniform[] } {
+  return {
+    uniforms: fields.map(([name, type]) => `${name} : ${type},`).join(' '),
+    uniformData: fields.map(([, type, value]) => ({ type: type === 'u32' ? 'uint32' : 'float32', data: [value] })),
+  };
 }
 
 export type ConstValue = number | boolean;
@@ -38,7 +63,19 @@ export function bakeConstants(values: Record<string, ConstValue>): { wgsl: strin
   return { wgsl: lines.join('\n') + '\n', key: key.join(',') };
 }
 
-/** Flat layout over every output dimension, one workgroup per unit of work along x. */
-export function flatLayout(rank: number): { x: number[] } {
-  return { x: Array.from({ length: rank }, (_, i) => i) };
+export const FLAT_LAYOUT = { x: [0] };
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** The same data seen with another shape (what tfjs's own Reshape kernel returns). */
+export function withShape(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return { dataId: info.dataId, shape, dtype: info.dtype };
+}
+
+/** Runs `program` on flat views of `inputs`; returns its flat output. */
+export function runFlat(backend: WebGPUBackend, program: GpuProgram, inputs: tf.TensorInfo[]): tf.TensorInfo {
+  const flat = inputs.map((t) => withShape(t, [elementCount(t.shape)]));
+  return backend.runWebGPUProgram(program, flat, 'float32', program.uniformData);
 }

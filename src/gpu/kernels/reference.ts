@@ -47,6 +47,8 @@ export function visibilityMatrix(mode: AttentionMode, batch: number, n: number, 
 export function linearAttentionMaskedRef(q: Arr, k: Arr, v: Arr, s: AttentionShape, visible: Uint8Array, eps: number): Float64Array {
   const { batch, heads, n, d } = s;
   const out = new Float64Array(batch * heads * n * d);
+  const fq = Float64Array.from(q, phi);
+  const fk = Float64Array.from(k, phi);
   const num = new Float64Array(d);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
@@ -57,7 +59,7 @@ export function linearAttentionMaskedRef(q: Arr, k: Arr, v: Arr, s: AttentionSha
         for (let j = 0; j < n; j++) {
           if (!visible[(b * n + i) * n + j]) continue;
           let w = 0;
-          for (let r = 0; r < d; r++) w += phi(q[base + i * d + r]) * phi(k[base + j * d + r]);
+          for (let r = 0; r < d; r++) w += fq[base + i * d + r] * fk[base + j * d + r];
           den += w;
           for (let c = 0; c < d; c++) num[c] += w * v[base + j * d + c];
         }
@@ -79,6 +81,7 @@ export function linearAttentionRef(
   const G = new Float64Array(d * e);
   const T = new Float64Array(d * e);
   const fk = new Float64Array(d);
+  const fq = new Float64Array(d);
   const weights = (b: number, t: number): [number, number, number] => {
     const keep = opts.keyMask ? (opts.keyMask[b * n + t] > 0.5 ? 1 : 0) : 1;
     const target = opts.typeIds && opts.typeIds[b * n + t] > 0.5 ? 1 : 0;
@@ -105,10 +108,11 @@ export function linearAttentionRef(
       for (let i = 0; i < n; i++) {
         const [, wc, gate] = weights(b, i);
         if (wc) addKey(T, base, i, wc);
+        for (let r = 0; r < d; r++) fq[r] = phi(q[base + i * d + r]);
         let den = 0;
         for (let c = 0; c <= d; c++) {
           let acc = 0;
-          for (let r = 0; r < d; r++) acc += phi(q[base + i * d + r]) * (G[r * e + c] + gate * T[r * e + c]);
+          for (let r = 0; r < d; r++) acc += fq[r] * (G[r * e + c] + gate * T[r * e + c]);
           if (c < d) out[base + i * d + c] = acc;
           else den = acc;
         }

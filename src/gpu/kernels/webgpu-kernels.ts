@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { KernelLimitError } from './errors';
 import {
-  ChunkOutputProgram, ChunkScanProgram, ChunkStateProgram, LINEAR_ATTENTION_MAX_DIM, modeCode, planChunks,
+  ChunkOutputProgram, ChunkScanProgram, ChunkStateProgram, LINEAR_ATTENTION_MAX_DIM, planChunks,
   StepNormProgram, StepOutputProgram, StepStateProgram, type AttentionMode,
 } from './linear-attention-programs';
 import { GlobalPointerProgram, PairDistanceProgram, type DistanceMetric } from './pair-programs';
+import { elementCount, runFlat, withShape } from './program';
 import { ropeTable } from './rope';
 
 export const KERNEL_NAMES = {
@@ -51,7 +52,7 @@ function linearAttentionKernel({ inputs, backend, attrs }: KernelArgs): tf.Tenso
   const { q, k, v, keyMask, typeIds } = inputs as Record<string, tf.TensorInfo>;
   const mode = attrs!.mode as AttentionMode;
   const eps = attrs!.eps as number;
-  const [batch, heads, n, d] = q.shape;
+  const [batch, heads, n, d] = q.shape as [number, number, number, number];
   const op = 'linearAttention';
   if (d > LINEAR_ATTENTION_MAX_DIM) {
     throw new KernelLimitError(
@@ -69,64 +70,56 @@ function linearAttentionKernel({ inputs, backend, attrs }: KernelArgs): tf.Tenso
   }, hint);
   checkWorkgroups(gpu, op, batch * heads * plan.chunks * plan.slots, hint);
 
-  const modeUniform = { type: 'uint32', data: [modeCode(mode)] };
-  const states = gpu.runWebGPUProgram(new ChunkStateProgram(plan), [k, v, keyMask, typeIds], 'float32', [modeUniform]);
-  const prefix = gpu.runWebGPUProgram(new ChunkScanProgram(plan), [states], 'float32', [modeUniform]);
-  const out = gpu.runWebGPUProgram(
-    new ChunkOutputProgram(plan), [q, k, v, keyMask, typeIds, prefix], 'float32',
-    [{ type: 'float32', data: [eps] }, modeUniform],
-  );
+  const states = runFlat(gpu, new ChunkStateProgram(plan), [k, v, keyMask, typeIds]);
+  const prefix = runFlat(gpu, new ChunkScanProgram(plan), [states]);
+  const out = runFlat(gpu, new ChunkOutputProgram(plan, eps), [q, k, v, keyMask, typeIds, prefix]);
   gpu.disposeData(states.dataId);
   gpu.disposeData(prefix.dataId);
-  return out;
+  return withShape(out, [batch, heads, n, d]);
 }
 
 function linearAttentionStepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const gpu = backend as WebGPUBackend;
   const { S, z, q, k, v } = inputs as Record<string, tf.TensorInfo>;
   const eps = attrs!.eps as number;
-  const elements = S.shape.reduce((a, b) => a * b, 1);
-  checkBuffers(gpu, 'linearAttentionStep', { state: elements }, 'use fewer heads or a smaller batch.');
-  const nextS = gpu.runWebGPUProgram(new StepStateProgram(S.shape), [S, k, v], 'float32');
-  const nextZ = gpu.runWebGPUProgram(new StepNormProgram(z.shape), [z, k], 'float32');
-  const out = gpu.runWebGPUProgram(
-    new StepOutputProgram([S.shape[0], S.shape[1], S.shape[3]]), [q, nextS, nextZ], 'float32',
-    [{ type: 'float32', data: [eps] }],
-  );
-  return [out, nextS, nextZ];
+  const [batch, heads, d, dv] = S.shape as [number, number, number, number];
+  const bh = batch * heads;
+  checkBuffers(gpu, 'linearAttentionStep', { state: elementCount(S.shape) }, 'use fewer heads or a smaller batch.');
+  const nextS = runFlat(gpu, new StepStateProgram(bh, d, dv), [S, k, v]);
+  const nextZ = runFlat(gpu, new StepNormProgram(bh, d), [z, k]);
+  const out = runFlat(gpu, new StepOutputProgram(bh, d, dv, eps), [q, nextS, nextZ]);
+  return [withShape(out, [batch, heads, dv]), withShape(nextS, S.shape), withShape(nextZ, z.shape)];
 }
 
 function globalPointerKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const gpu = backend as WebGPUBackend;
   const { q, k, mask, biasStart, biasEnd } = inputs as Record<string, tf.TensorInfo>;
-  const [batch, , n, d] = q.shape;
-  const heads = biasStart.shape[1];
+  const [batch, qHeads, n, d] = q.shape as [number, number, number, number];
+  const heads = biasStart.shape[1] as number;
   const op = 'globalPointerScores';
   const hint = 'score fewer tokens or heads at once (the output is [batch, heads, seq, seq]).';
-  checkBuffers(gpu, op, { scores: batch * heads * n * n, 'q/k': q.shape.reduce((a, b) => a * b, 1) }, hint);
+  checkBuffers(gpu, op, { scores: batch * heads * n * n, 'q/k': elementCount(q.shape) }, hint);
   const tiles = Math.ceil(n / 64);
   checkWorkgroups(gpu, op, batch * heads * tiles * tiles, hint);
 
-  const rope = gpu.makeTensorInfo([n, d], 'float32', ropeTable(n, d));
-  const out = gpu.runWebGPUProgram(
-    new GlobalPointerProgram(batch, heads, n), [q, k, mask, rope, biasStart, biasEnd], 'float32',
-    [{ type: 'float32', data: [1 / Math.sqrt(d)] }],
-  );
+  const rope = gpu.makeTensorInfo([n * d], 'float32', ropeTable(n, d));
+  const out = runFlat(gpu, new GlobalPointerProgram({ batch, heads, qHeads, n, d }), [q, k, mask, rope, biasStart, biasEnd]);
   gpu.disposeData(rope.dataId);
-  return out;
+  return withShape(out, [batch, heads, n, n]);
 }
 
 function pairDistanceKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const gpu = backend as WebGPUBackend;
   const { a, b } = inputs as Record<string, tf.TensorInfo>;
   const metric = attrs!.metric as DistanceMetric;
-  const [batch, n] = a.shape;
-  const m = b.shape[1];
+  const [batch, n, h] = a.shape as [number, number, number];
+  const m = b.shape[1] as number;
   const op = 'pairDistance';
   const hint = 'compare fewer vectors at once.';
-  checkBuffers(gpu, op, { distances: batch * n * m, a: a.shape.reduce((x, y) => x * y, 1), b: b.shape.reduce((x, y) => x * y, 1) }, hint);
+  checkBuffers(gpu, op, { distances: batch * n * m, a: elementCount(a.shape), b: elementCount(b.shape) }, hint);
   checkWorkgroups(gpu, op, batch * Math.ceil(n / 64) * Math.ceil(m / 64), hint);
-  return gpu.runWebGPUProgram(new PairDistanceProgram(batch, n, m, metric), [a, b], 'float32');
+  const out = runFlat(gpu, new PairDistanceProgram({ batch, n, m, h }, metric), [a, b]);
+  return withShape(out, [batch, n, m]);
 }
 
 const CONFIGS: tf.KernelConfig[] = [

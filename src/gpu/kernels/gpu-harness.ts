@@ -1,0 +1,65 @@
+// WebGPU (Dawn in Node) harness for kernel tests: starts the backend, turns any validation
+// error into a failure, and poisons the buffer pool so unwritten outputs show up as NaN.
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { initBackend } from '../backend';
+import { installNodeWebGPU } from '../node-gpu';
+
+export interface GpuHarness {
+  backend: WebGPUBackend;
+  device: GPUDevice;
+  /** Messages of errors no error scope caught (a test asserts this stays empty). */
+  uncaptured: string[];
+}
+
+export async function startWebGPU(): Promise<GpuHarness> {
+  const gpu = await installNodeWebGPU();
+  if (!gpu) throw new Error('Dawn WebGPU is not available in this Node process (npm package "webgpu").');
+  await initBackend({ gpu, override: 'webgpu' });
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  const backend = tf.backend() as WebGPUBackend;
+  const uncaptured: string[] = [];
+  backend.device.addEventListener('uncapturederror', (event) => {
+    uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
+  });
+  return { backend, device: backend.device, uncaptured };
+}
+
+/** Runs `work` inside validation and out-of-memory error scopes; any error there fails. */
+export async function checked<T>(h: GpuHarness, work: () => Promise<T>): Promise<T> {
+  h.device.pushErrorScope('validation');
+  h.device.pushErrorScope('out-of-memory');
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    const oom = await h.device.popErrorScope();
+    const validation = await h.device.popErrorScope();
+    if (validation) throw new Error(`WebGPU validation error: ${validation.message}`);
+    if (oom) throw new Error(`WebGPU out-of-memory error: ${oom.message}`);
+  }
+  return result;
+}
+
+export function bufferOf(h: GpuHarness, t: tf.TensorInfo): GPUBuffer | null {
+  const resource = h.backend.tensorMap.get(t.dataId)?.resource;
+  return resource instanceof GPUBuffer ? resource : null;
+}
+
+/** Moves tensors to GPU buffers now, so they do not take the poisoned buffer later. */
+export function upload(h: GpuHarness, ...tensors: tf.Tensor[]): void {
+  for (const t of tensors) h.backend.uploadToGPU(t.dataId);
+}
+
+/**
+ * Leaves a NaN-filled buffer of `elements` float32 on top of tfjs's free list, where the next
+ * output of that size will be allocated. Returns it so the test can check that it was reused.
+ */
+export async function poisonPool(h: GpuHarness, elements: number): Promise<GPUBuffer> {
+  const poison = tf.fill([elements], NaN);
+  await poison.data();
+  const buffer = bufferOf(h, poison);
+  poison.dispose();
+  if (!buffer) throw new Error('the poison tensor has no GPU buffer');
+  return buffer;
+}
