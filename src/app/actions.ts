@@ -9,6 +9,8 @@ export interface BundledModel {
   name: string;
   baseUrl: string;
   files: string[];
+  /** Changes whenever the files change, so cached copies are not reused. */
+  version?: string;
   description?: string;
 }
 
@@ -65,7 +67,7 @@ export async function bundledModels(): Promise<BundledModel[]> {
 export async function loadDefaultModel(): Promise<void> {
   if (useApp.getState().modelStatus !== 'none') return;
   const [first] = await bundledModels().catch(() => []);
-  if (first) await loadModel({ kind: 'url', name: first.name, baseUrl: first.baseUrl, files: first.files });
+  if (first) await loadModel({ kind: 'url', name: first.name, baseUrl: first.baseUrl, files: first.files, version: first.version });
 }
 
 export async function loadModel(source: ModelSource): Promise<void> {

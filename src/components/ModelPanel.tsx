@@ -48,7 +48,7 @@ export function ModelPanel() {
   };
   const loadBundled = async () => {
     const [first] = await bundledModels();
-    if (first) void loadModel({ kind: 'url', name: first.name, baseUrl: first.baseUrl, files: first.files });
+    if (first) void loadModel({ kind: 'url', name: first.name, baseUrl: first.baseUrl, files: first.files, version: first.version });
   };
 
   return (

@@ -59,11 +59,13 @@ export interface UrlSourceOptions {
   fetchImpl?: typeof fetch;
   /** Cache Storage name; when set, responses are cached so a reload works offline. */
   cacheName?: string;
+  /** Content version of the files (a new version bypasses older cached copies). */
+  version?: string;
 }
 
 /** A file at `${baseUrl}/${name}`, fetched with byte progress (and cached when possible). */
 export function urlFile(baseUrl: string, name: string, opts: UrlSourceOptions = {}): ModelFile {
-  const url = `${baseUrl.replace(/\/+$/, '')}/${name}`;
+  const url = `${baseUrl.replace(/\/+$/, '')}/${name}${opts.version ? `?v=${encodeURIComponent(opts.version)}` : ''}`;
   return {
     name,
     size: 0,

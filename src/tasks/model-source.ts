@@ -6,7 +6,7 @@ export type ModelSource =
   /** Files picked or dropped in the page (File objects survive postMessage). */
   | { kind: 'files'; files: File[] }
   /** A base URL and the file names under it (the bundled models, a mirror). */
-  | { kind: 'url'; name: string; baseUrl: string; files: string[] }
+  | { kind: 'url'; name: string; baseUrl: string; files: string[]; version?: string }
   /** `hf:org/name`: config.json, vocab.txt and the weights from the hub's file URLs. */
   | { kind: 'hf'; id: string; endpoint?: string };
 
@@ -36,7 +36,7 @@ export async function resolveSource(source: ModelSource, opts: UrlSourceOptions 
       if (source.files.length === 0) throw new WeightFormatError('No files were chosen.');
       return filesFromBlobs(source.files);
     case 'url':
-      return source.files.map((name) => urlFile(source.baseUrl, name, opts));
+      return source.files.map((name) => urlFile(source.baseUrl, name, { ...opts, version: source.version }));
     case 'hf': {
       const base = huggingFaceBaseUrl(source.id, source.endpoint);
       const fetchImpl = opts.fetchImpl ?? fetch;

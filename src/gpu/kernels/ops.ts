@@ -127,15 +127,39 @@ export function globalPointerOps(
   });
 }
 
+// Rows of `a` per block in the euclidean distance, sized so that a block's differences
+// [B, rows, M, H] stay around 4M elements.
+const DIFF_BLOCK_ELEMENTS = 1 << 22;
+
+/**
+ * Euclidean distance from differences, in blocks of rows: ‖a‖² + ‖b‖² − 2a·b loses all
+ * precision for near-duplicate vectors (the WebGPU kernel also uses differences).
+ */
+function euclideanOps(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  const [batch, n, h] = a.shape;
+  const m = b.shape[1];
+  const rows = Math.max(1, Math.floor(DIFF_BLOCK_ELEMENTS / (batch * m * h)));
+  const bb = tf.expandDims(b, 1);                                    // [B, 1, M, H]
+  const blocks: tf.Tensor3D[] = [];
+  for (let start = 0; start < n; start += rows) {
+    const size = Math.min(rows, n - start);
+    blocks.push(tf.tidy(() => {
+      const block = tf.expandDims(tf.slice(a, [0, start, 0], [batch, size, h]), 2); // [B, rows, 1, H]
+      return tf.sqrt(tf.sum(tf.square(tf.sub(block, bb)), 3)) as tf.Tensor3D;       // [B, rows, M]
+    }));
+  }
+  bb.dispose();
+  const out = blocks.length === 1 ? blocks[0] : (tf.concat(blocks, 1) as tf.Tensor3D);
+  if (blocks.length > 1) blocks.forEach((t) => t.dispose());
+  return out;
+}
+
 export function pairDistanceOps(a: tf.Tensor3D, b: tf.Tensor3D, metric: DistanceMetric): tf.Tensor3D {
+  if (metric === 'euclidean') return euclideanOps(a, b);
   return tf.tidy(() => {
-    const dots = tf.matMul(a, b, false, true);                   // [B, N, M]
-    const sqA = tf.sum(tf.square(a), 2, true);                   // [B, N, 1]
-    const sqB = tf.transpose(tf.sum(tf.square(b), 2, true), [0, 2, 1]); // [B, 1, M]
-    if (metric === 'euclidean') {
-      return tf.sqrt(tf.relu(tf.sub(tf.add(sqA, sqB), tf.mul(dots, 2)))) as tf.Tensor3D;
-    }
-    const norms = tf.maximum(tf.mul(tf.sqrt(sqA), tf.sqrt(sqB)), 1e-12);
-    return tf.sub(1, tf.div(dots, norms)) as tf.Tensor3D;
+    const dots = tf.matMul(a, b, false, true);                                      // [B, N, M]
+    const normA = tf.sqrt(tf.sum(tf.square(a), 2, true));                            // [B, N, 1]
+    const normB = tf.transpose(tf.sqrt(tf.sum(tf.square(b), 2, true)), [0, 2, 1]);  // [B, 1, M]
+    return tf.sub(1, tf.div(dots, tf.maximum(tf.mul(normA, normB), 1e-12))) as tf.Tensor3D;
   });
 }
