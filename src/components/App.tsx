@@ -4,13 +4,15 @@ import { useT, type MessageKey } from '../i18n';
 import { setState, useApp, type TabId } from '../store/store';
 import { DiagnosticsTab } from './DiagnosticsTab';
 import { FillMaskTab } from './FillMaskTab';
+import { GibbsTab } from './generate/GibbsTab';
+import { SimilarTab } from './generate/SimilarTab';
 import { Header } from './Header';
 import { ModelPanel } from './ModelPanel';
 
 const TABS: { id: TabId; label: MessageKey; planned?: MessageKey }[] = [
   { id: 'fill-mask', label: 'tabFillMask' },
-  { id: 'similar', label: 'tabSimilar', planned: 'notYetSimilar' },
-  { id: 'gibbs', label: 'tabGibbs', planned: 'notYetGibbs' },
+  { id: 'similar', label: 'tabSimilar' },
+  { id: 'gibbs', label: 'tabGibbs' },
   { id: 'attributions', label: 'tabAttributions', planned: 'notYetAttributions' },
   { id: 'segmentation', label: 'tabSegmentation', planned: 'notYetSegmentation' },
   { id: 'diagnostics', label: 'tabDiagnostics' },
@@ -21,6 +23,8 @@ function TabPanel({ id }: { id: TabId }) {
   const tab = TABS.find((x) => x.id === id)!;
   if (tab.planned) return <div className="tab-body planned"><p>{t(tab.planned)}</p></div>;
   if (id === 'fill-mask') return <FillMaskTab />;
+  if (id === 'similar') return <SimilarTab />;
+  if (id === 'gibbs') return <GibbsTab />;
   return <DiagnosticsTab />;
 }
 

@@ -102,7 +102,9 @@ export const ENERGY_CHUNK = 128;
  * forward per chunk of ENERGY_CHUNK masked copies; the log-softmax and the pick of x_i's entry
  * happen on the device, so only one number per copy is read back.
  */
-export async function energies(model: BertModel, tokenizer: BertTokenizer, xs: readonly (readonly number[])[], beforeChunk?: () => Promise<void>): Promise<number[]> {
+export async function energies(
+  model: BertModel, tokenizer: BertTokenizer, xs: readonly (readonly number[])[], beforeChunk?: () => Promise<void>, chunkSize = ENERGY_CHUNK,
+): Promise<number[]> {
   if (xs.length === 0) return [];
   const len = xs[0]!.length;
   const copies: { row: number; pos: number }[] = [];
@@ -113,9 +115,9 @@ export async function energies(model: BertModel, tokenizer: BertTokenizer, xs: r
   const l = len + 2;
   const v = model.config.vocabSize;
   const h = model.config.hiddenSize;
-  for (let start = 0; start < copies.length; start += ENERGY_CHUNK) {
+  for (let start = 0; start < copies.length; start += chunkSize) {
     await beforeChunk?.();
-    const chunk = copies.slice(start, start + ENERGY_CHUNK);
+    const chunk = copies.slice(start, start + chunkSize);
     const m = chunk.length;
     const picked = tf.tidy(() => {
       const ids = tf.tensor2d(maskedRows(tokenizer, chunk.map((c) => xs[c.row]!), chunk.map((c) => c.pos)), [m, l], 'int32');

@@ -2,16 +2,16 @@
 // L2-normalised so that a dot product is the cosine.
 //
 // Poolings (`auto` picks the first that the weights allow, in this order):
-//   linear-pool    SimBERT's sentence vector: W·h_cls + b with NO activation, from the extra
-//                  tensors `pool.dense.weight` [D, H] (PyTorch Linear layout, out × in) and
-//                  `pool.dense.bias` [D]. bert4keras builds SimBERT with `with_pool='linear'`,
-//                  i.e. the pooler dense without tanh; a converter that keeps that layer apart
-//                  from BERT's tanh pooler stores it under this name. The loaders keep tensor
-//                  names they do not recognise (validateWeights lists them as `unexpected`), so
-//                  they reach us through `session.files.tensors`.
+//   linear-pool    SimBERT's sentence vector: a linear layer on top of BERT's pooler,
+//                  W·tanh(W_p·h_cls + b_p) + b, no activation after it. Read from the extra
+//                  tensors `similarity_pool.dense.weight` [D, H] / `.bias` [D] (the name this
+//                  project's trainer writes) or `pool.dense.weight` / `.bias`, PyTorch Linear
+//                  layout (out × in). The loaders keep tensor names they do not recognise
+//                  (validateWeights lists them as `unexpected`), so they reach us through
+//                  `session.files.tensors`.
 //   pooler         BERT's pooler: tanh(W_p·h_cls + b_p) (`bert.pooler.dense.*`).
-//   pooler-linear  the same dense without tanh: choose it for a SimBERT checkpoint exported with
-//                  standard names (its pooler was trained linear).
+//   pooler-linear  the pooler dense without tanh, W_p·h_cls + b_p: bert4keras's
+//                  `with_pool='linear'`, for a SimBERT checkpoint exported with standard names.
 //   cls            the raw [CLS] hidden state.
 import * as tf from '@tensorflow/tfjs';
 import { toFloat32, type RawTensor } from '../../model/weights/types';
@@ -21,8 +21,11 @@ import type { Session } from '../session';
 export type Pooling = 'linear-pool' | 'pooler' | 'pooler-linear' | 'cls';
 export type PoolingChoice = Pooling | 'auto';
 
-export const LINEAR_POOL_WEIGHT = 'pool.dense.weight';
-export const LINEAR_POOL_BIAS = 'pool.dense.bias';
+/** Accepted names of the linear pool, first match wins: [weight, bias]. */
+export const LINEAR_POOL_NAMES = [
+  ['similarity_pool.dense.weight', 'similarity_pool.dense.bias'],
+  ['pool.dense.weight', 'pool.dense.bias'],
+] as const;
 const POOLER_WEIGHT = 'bert.pooler.dense.weight';
 const POOLER_BIAS = 'bert.pooler.dense.bias';
 
@@ -38,6 +41,10 @@ interface Dense {
 
 function hasTensors(session: Session, ...names: string[]): boolean {
   return names.every((n) => session.files.tensors.has(n));
+}
+
+function linearPoolNames(session: Session): readonly [string, string] | undefined {
+  return LINEAR_POOL_NAMES.find(([w, b]) => hasTensors(session, w, b));
 }
 
 /** [out, in] Linear weight → [in, out] kernel on the device, checking shapes. */
@@ -57,13 +64,14 @@ function uploadDense(weight: RawTensor, bias: RawTensor, hidden: number): Dense 
 
 export function resolvePooling(session: Session, choice: PoolingChoice = 'auto'): Pooling {
   if (choice === 'auto') {
-    if (hasTensors(session, LINEAR_POOL_WEIGHT, LINEAR_POOL_BIAS)) return 'linear-pool';
+    if (session.model.hasPooler && linearPoolNames(session)) return 'linear-pool';
     return session.model.hasPooler ? 'pooler' : 'cls';
   }
-  if (choice === 'linear-pool' && !hasTensors(session, LINEAR_POOL_WEIGHT, LINEAR_POOL_BIAS)) {
-    throw new TaskError('bad-input', `These weights have no SimBERT linear pool (${LINEAR_POOL_WEIGHT} and ${LINEAR_POOL_BIAS}). Choose pooling "auto", "pooler" or "cls".`);
+  if (choice === 'linear-pool' && !linearPoolNames(session)) {
+    const names = LINEAR_POOL_NAMES.map(([w]) => w.replace(/\.weight$/, '.*')).join(' or ');
+    throw new TaskError('bad-input', `These weights have no SimBERT linear pool (${names}). Choose pooling "auto", "pooler" or "cls".`);
   }
-  if ((choice === 'pooler' || choice === 'pooler-linear') && !hasTensors(session, POOLER_WEIGHT, POOLER_BIAS)) {
+  if ((choice === 'pooler' || choice === 'pooler-linear' || choice === 'linear-pool') && !hasTensors(session, POOLER_WEIGHT, POOLER_BIAS)) {
     throw new TaskError('bad-input', `These weights have no pooler (${POOLER_WEIGHT}). Choose pooling "cls".`);
   }
   if (!['linear-pool', 'pooler', 'pooler-linear', 'cls'].includes(choice)) {
@@ -95,7 +103,8 @@ export class SentenceEncoder {
     this.pooling = resolvePooling(session, choice);
     const h = session.model.config.hiddenSize;
     const t = session.files.tensors;
-    if (this.pooling === 'linear-pool') this.dense = uploadDense(t.get(LINEAR_POOL_WEIGHT)!, t.get(LINEAR_POOL_BIAS)!, h);
+    const linear = linearPoolNames(session);
+    if (this.pooling === 'linear-pool') this.dense = uploadDense(t.get(linear![0])!, t.get(linear![1])!, h);
     else if (this.pooling === 'pooler-linear') this.dense = uploadDense(t.get(POOLER_WEIGHT)!, t.get(POOLER_BIAS)!, h);
     else this.dense = null;
     this.dim = this.dense ? this.dense.bias.shape[0] : h;
@@ -113,12 +122,11 @@ export class SentenceEncoder {
       const mask = tf.tensor2d(rows.map((r) => [...r.map(() => 1), ...new Array<number>(l - r.length).fill(0)]), [b, l], 'int32');
       const { lastHidden } = model.forward({ inputIds: ids, attentionMask: mask }); // [B, L, H]
       const h = model.config.hiddenSize;
-      let v: tf.Tensor2D;
-      if (this.pooling === 'pooler') v = model.pooler(lastHidden); // [B, H]
-      else {
-        const cls = tf.slice(lastHidden, [0, 0, 0], [b, 1, h]).reshape([b, h]) as tf.Tensor2D; // [B, H]
-        v = this.dense ? (tf.add(tf.matMul(cls, this.dense.kernel), this.dense.bias) as tf.Tensor2D) : cls; // [B, D]
-      }
+      // The input of the extra dense: the tanh pooler (linear-pool) or the raw [CLS] state.
+      const base = this.pooling === 'pooler' || this.pooling === 'linear-pool'
+        ? model.pooler(lastHidden) // [B, H]
+        : (tf.slice(lastHidden, [0, 0, 0], [b, 1, h]).reshape([b, h]) as tf.Tensor2D); // [B, H]
+      const v = this.dense ? (tf.add(tf.matMul(base, this.dense.kernel), this.dense.bias) as tf.Tensor2D) : base; // [B, D]
       const norm = tf.maximum(tf.norm(v, 'euclidean', 1, true), 1e-12); // [B, 1]
       return tf.div(v, norm) as tf.Tensor2D;
     });

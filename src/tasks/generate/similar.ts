@@ -3,12 +3,13 @@
 // itself, embed every candidate and the question, and rank the candidates by cosine to the question.
 // Partial candidates stream after every decoding step; a cancel stops within one step.
 import * as tf from '@tensorflow/tfjs';
-import { createRng, randomSample, type StepPartial } from '../decoding/decoder';
+import type { BertTokenizer } from '../../model/tokenizer';
+import { createRng, randomSample, type SampledCandidate, type StepPartial } from '../decoding/decoder';
 import { yieldAndCheck, type TaskContext } from '../context';
 import type { Session } from '../session';
 import { asCancelled, clampInt, decodeOutput, nowMs, type Notices } from './common';
 import { cosine, encodeSentence, SentenceEncoder, type Pooling, type PoolingChoice } from './sentence-embed';
-import { UniLMDecoder } from './unilm';
+import { checkSeq2SeqModel, UniLMDecoder } from './unilm';
 
 export interface SimilarParams {
   text: string;
@@ -19,8 +20,10 @@ export interface SimilarParams {
   /** Nucleus mass after top-k (default 1 = off). */
   topP?: number;
   temperature?: number;
-  /** Maximum output tokens, and the source's maximum tokens (default 32, 1..64). */
+  /** Maximum output tokens (default 32, 1..64). */
   maxLength?: number;
+  /** The question is cut to this many tokens, [CLS]/[SEP] included (default 32 as SimBERT). */
+  maxSourceLength?: number;
   /** Keep [SEP] a candidate under top-k/top-p so every sample can end (default true). */
   consistent?: boolean;
   seed?: number;
@@ -68,15 +71,42 @@ export interface SimilarResult {
   backend: string;
 }
 
-export const SIMILAR_DEFAULTS = { n: 50, topK: 5, maxLength: 32, k: 20, batchSize: 32 } as const;
+export const SIMILAR_DEFAULTS = { n: 50, topK: 5, maxLength: 32, maxSourceLength: 32, k: 20, batchSize: 32 } as const;
 
 /** Texts that differ only by spaces or case are the same question. */
 function key(text: string): string {
   return text.replace(/\s+/g, '').toLowerCase();
 }
 
+export interface DistinctCandidate {
+  text: string;
+  /** Output ids without the end token. */
+  ids: number[];
+  count: number;
+  ended: boolean;
+}
+
+/**
+ * Distinct non-empty candidate texts in order of first appearance (texts equal up to spaces and
+ * case count as one), without the input: neither as typed nor as the tokenizer reads it back.
+ */
+export function distinctCandidates(tok: BertTokenizer, samples: SampledCandidate[], input: string, sourceIds: number[]): DistinctCandidate[] {
+  const inputKeys = new Set([key(input), key(decodeOutput(tok, sourceIds.slice(1, -1)))]);
+  const byKey = new Map<string, DistinctCandidate>();
+  for (const s of samples) {
+    const text = decodeOutput(tok, s.ids);
+    const k = key(text);
+    if (!text || inputKeys.has(k)) continue;
+    const e = byKey.get(k);
+    if (e) e.count++;
+    else byKey.set(k, { text, ids: s.ids.filter((id) => id !== tok.sepId), count: 1, ended: s.ended });
+  }
+  return [...byKey.values()];
+}
+
 export async function similarQuestions(session: Session, params: SimilarParams, ctx: TaskContext): Promise<SimilarResult> {
   const started = nowMs();
+  checkSeq2SeqModel(session.model, 'similar-question generation');
   const notices: Notices = [];
   const n = clampInt(params.n, SIMILAR_DEFAULTS.n, 1, 200, 'The number of candidates', notices);
   const maxLength = clampInt(params.maxLength, SIMILAR_DEFAULTS.maxLength, 1, Math.min(64, Math.floor(session.model.config.maxPositions / 2)), 'The maximum length', notices);
@@ -85,9 +115,9 @@ export async function similarQuestions(session: Session, params: SimilarParams, 
   const seed = Math.trunc(params.seed ?? Date.now() % 2 ** 31);
   const tok = session.tokenizer;
 
-  // SimBERT cuts the question at the same maximum length as the output (at least [CLS] x [SEP]).
-  const source = encodeSentence(session, params.text, Math.max(maxLength, 3), 'The question');
-  if (source.truncated) notices.push(`The question was longer than ${Math.max(maxLength, 3)} tokens and was cut to fit.`);
+  const maxSource = clampInt(params.maxSourceLength, SIMILAR_DEFAULTS.maxSourceLength, 3, session.model.config.maxPositions - maxLength, 'The maximum question length', notices);
+  const source = encodeSentence(session, params.text, maxSource, 'The question');
+  if (source.truncated) notices.push(`The question was longer than ${maxSource} tokens and was cut to fit.`);
   const decoder = new UniLMDecoder(session.model, source, maxLength);
   const encoder = new SentenceEncoder(session, params.pooling);
   const sampleStart = nowMs();
@@ -125,22 +155,12 @@ export async function similarQuestions(session: Session, params: SimilarParams, 
     const generatedTokens = samples.reduce((a, s) => a + s.ids.length, 0);
     const sampleMs = nowMs() - sampleStart;
 
-    // Distinct usable candidates, without the question itself.
-    const inputKeys = new Set([key(params.text), key(decodeOutput(tok, source.ids.slice(1, -1)))]);
-    const byKey = new Map<string, { text: string; ids: number[]; count: number; ended: boolean }>();
-    for (const s of samples) {
-      const text = decodeOutput(tok, s.ids);
-      const kk = key(text);
-      if (!text || inputKeys.has(kk)) continue;
-      const e = byKey.get(kk);
-      if (e) e.count++;
-      else byKey.set(kk, { text, ids: s.ids.filter((id) => id !== tok.sepId), count: 1, ended: s.ended });
-    }
-    const distinct = [...byKey.values()];
+    const distinct = distinctCandidates(tok, samples, params.text, source.ids);
     ctx.progress(0, distinct.length + 1, 'sentences', 'ranking', { phase: 'ranking', step: maxLength, maxLength, finished: finishedTexts, live: 0, tokensPerSecond: (1000 * generatedTokens) / Math.max(sampleMs, 1) } satisfies SimilarPartial);
 
-    // Embed the question and the candidates in batches; the cut question is what was generated from.
-    const rows = [source.ids, ...distinct.map((c) => [tok.clsId, ...c.ids.slice(0, Math.max(maxLength, 3) - 2), tok.sepId])];
+    // Embed the question and the candidates in batches. As SimBERT does, a candidate is scored
+    // as the text shown (re-encoded), which can differ from the sampled ids (e.g. "##" pieces).
+    const rows = [source.ids, ...distinct.map((c) => tok.encode(c.text, undefined, { maxLength: session.model.config.maxPositions }).ids)];
     const vectors: Float32Array[] = [];
     for (let i = 0; i < rows.length; i += batchSize) {
       await yieldAndCheck(ctx.signal);

@@ -50,7 +50,7 @@ export function checkSeq2SeqModel(model: BertModel, purpose: string): void {
   if (!model.hasMlmHead) {
     throw new TaskError(
       'bad-input',
-      `These weights have no MLM head (cls.predictions.*), and ${purpose} needs it to predict the next token. Load a BertForMaskedLM / BertForPreTraining checkpoint (SimBERT checkpoints include it).`,
+      `These weights have no MLM head (cls.predictions.*), and ${purpose} needs it to predict tokens. Load a BertForMaskedLM / BertForPreTraining checkpoint (SimBERT checkpoints include it).`,
     );
   }
 }
@@ -105,11 +105,12 @@ export class UniLMDecoder {
     if (state !== this.live) throw new Error('UniLMDecoder: reorder got a state that is not the live cache.');
     const layers = tf.tidy(() => {
       const idx = tf.tensor1d(rows, 'int32');
-      return state.layers.map((l) => ({ keyT: tf.gather(l.keyT, idx, 0), value: tf.gather(l.value, idx, 0) }) as LayerKV);
-    });
+      return state.layers.map((l) => ({ keyT: tf.gather(l.keyT, idx, 0), value: tf.gather(l.value, idx, 0) })) as unknown as tf.TensorContainer;
+    }) as unknown as LayerKV[];
     disposeCache(state);
-    this.live = { ...state, layers, rows: rows.length };
-    return this.live;
+    const next: KVCache = { ...state, layers, rows: rows.length };
+    this.live = next;
+    return next;
   };
 
   dispose(): void {
