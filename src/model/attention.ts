@@ -46,7 +46,20 @@ export type AttendFn = (
   value: tf.Tensor4D,
   bias: tf.Tensor | null,
   wantProbs: boolean,
+  pattern?: AttentionPattern,
 ) => AttentionOutput;
+
+/**
+ * What the mask means, for kernels that can use structure rather than a dense bias (linear
+ * attention runs a UniLM mask as source sums plus a target prefix scan). Softmax ignores it.
+ */
+export interface AttentionPattern {
+  mode: 'bidirectional' | 'unilm';
+  /** [B, L] 1 for real tokens, 0 for padding. */
+  keyMask: tf.Tensor2D;
+  /** [B, L] segment ids (unilm: 0 source, 1 target). */
+  typeIds?: tf.Tensor2D;
+}
 
 export interface AttentionKernel {
   kind: AttentionKind;

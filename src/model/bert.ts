@@ -7,12 +7,13 @@
 // D = H / N head size, I intermediate, V vocabulary, M = B·L rows.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
-import { attentionKernelFor, additiveMaskBias, type AttentionKernel } from './attention';
+import { attentionKernelFor, additiveMaskBias, type AttentionKernel, type AttentionPattern } from './attention';
+import './linear-attention';
 import { disposeBertParams, loadBertParams, type BertParams, type WeightMap } from './bert-weights';
 import { dense, denseAct, disposeGraphConstants, layerNorm, makeGraphConstants, type GraphConstants } from './bert-ops';
 
 export { weightMapFromRaw, type WeightMap } from './bert-weights';
-export { additiveMaskBias, registerAttentionKernel, UnsupportedAttentionError, MASKED_SCORE } from './attention';
+export { additiveMaskBias, registerAttentionKernel, UnsupportedAttentionError, MASKED_SCORE, type AttentionPattern } from './attention';
 export { WeightFormatError } from './weights/types';
 
 export interface ForwardInputs {
@@ -22,6 +23,8 @@ export interface ForwardInputs {
   attentionMask?: tf.Tensor2D | tf.Tensor3D;
   /** [B, L, H] replaces the word embeddings (integrated gradients); positions and segments are still added. */
   inputsEmbeds?: tf.Tensor3D;
+  /** The structure behind attentionMask, for kernels that exploit it (see AttentionPattern). */
+  pattern?: AttentionPattern;
   outputAttentions?: boolean;
   /** Return every layer's output in `hiddenStates` (otherwise it is empty). */
   outputHiddenStates?: boolean;
@@ -55,6 +58,8 @@ export interface LayerOptions {
   /** Return the layer's keys/values (past + new) for the next step. */
   returnKV?: boolean;
   outputAttentions?: boolean;
+  /** The structure behind `bias` (no past keys), for kernels that exploit it. */
+  pattern?: AttentionPattern;
 }
 
 export interface LayerResult {
@@ -155,7 +160,7 @@ export class BertModel {
     const { numHeads: n, hiddenSize: h } = this.config;
     const d = h / n;
     const [b, lq] = hidden.shape;
-    const { past, returnKV = false, outputAttentions = false } = options;
+    const { past, returnKV = false, outputAttentions = false, pattern } = options;
     const c = this.constants;
     return tf.tidy(() => {
       const x = hidden.reshape([b * lq, h]) as tf.Tensor2D; // [M, H]
@@ -167,7 +172,7 @@ export class BertModel {
         keyT = tf.concat([past.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
         value = tf.concat([past.value, value], 2); // [B, N, Lpast + Lq, D]
       }
-      const { context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions); // [B, N, Lq, D]
+      const { context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern); // [B, N, Lq, D]
       const merged = context.transpose([0, 2, 1, 3]).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
       const attended = layerNorm(tf.add(dense(merged, layer.attentionOutput), x), layer.attentionNorm, c); // [M, H]
       const inner = denseAct(attended, layer.intermediate, this.config.hiddenAct, c); // [M, I]
@@ -196,7 +201,7 @@ export class BertModel {
     let hidden = embeddings;
     try {
       for (let i = 0; i < this.config.numLayers; i++) {
-        const r = this.layerForward(i, hidden, bias, { outputAttentions });
+        const r = this.layerForward(i, hidden, bias, { outputAttentions, pattern: inputs.pattern });
         // Free a layer's output as soon as the next one has consumed it, unless it is returned.
         if (hidden !== embeddings && !outputHiddenStates) hidden.dispose();
         hidden = r.hidden;
