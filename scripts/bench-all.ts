@@ -2,3 +2,4 @@
 export {};
 import './bench-ort';
 import './bench-generate';
+import './bench-explain';

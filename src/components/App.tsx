@@ -3,6 +3,8 @@ import { startApp } from '../app/actions';
 import { useT, type MessageKey } from '../i18n';
 import { setState, useApp, type TabId } from '../store/store';
 import { DiagnosticsTab } from './DiagnosticsTab';
+import { AttributionsTab } from './explain/AttributionsTab';
+import { SegmentationTab } from './explain/SegmentationTab';
 import { FillMaskTab } from './FillMaskTab';
 import { GibbsTab } from './generate/GibbsTab';
 import { SimilarTab } from './generate/SimilarTab';
@@ -13,8 +15,8 @@ const TABS: { id: TabId; label: MessageKey; planned?: MessageKey }[] = [
   { id: 'fill-mask', label: 'tabFillMask' },
   { id: 'similar', label: 'tabSimilar' },
   { id: 'gibbs', label: 'tabGibbs' },
-  { id: 'attributions', label: 'tabAttributions', planned: 'notYetAttributions' },
-  { id: 'segmentation', label: 'tabSegmentation', planned: 'notYetSegmentation' },
+  { id: 'attributions', label: 'tabAttributions' },
+  { id: 'segmentation', label: 'tabSegmentation' },
   { id: 'diagnostics', label: 'tabDiagnostics' },
 ];
 
@@ -25,6 +27,8 @@ function TabPanel({ id }: { id: TabId }) {
   if (id === 'fill-mask') return <FillMaskTab />;
   if (id === 'similar') return <SimilarTab />;
   if (id === 'gibbs') return <GibbsTab />;
+  if (id === 'attributions') return <AttributionsTab />;
+  if (id === 'segmentation') return <SegmentationTab />;
   return <DiagnosticsTab />;
 }
 

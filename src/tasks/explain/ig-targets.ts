@@ -24,6 +24,8 @@ export interface IgTargetParams {
   attentionMask?: number[][];
   /** Token index of the [MASK] to explain (mlm); default: the first [MASK]. */
   maskPosition?: number;
+  /** Or which [MASK] of the text, counting from 0 (the page's chooser). */
+  maskOccurrence?: number;
   /** The token whose log-probability is explained (mlm), by text or by id. */
   targetToken?: string;
   targetId?: number;
@@ -180,7 +182,10 @@ export function prepareTarget(session: Session, p: IgTargetParams): PreparedTarg
     };
   }
   const maskPositions = seq.ids.flatMap((id, i) => (id === tokenizer.maskId ? [i] : []));
-  const maskPosition = p.maskPosition ?? maskPositions[0];
+  if (p.maskOccurrence !== undefined && p.maskPosition === undefined && maskPositions.length > 0 && !(p.maskOccurrence >= 0 && p.maskOccurrence < maskPositions.length)) {
+    throw new TaskError('bad-input', `The text has ${maskPositions.length} [MASK] token(s); choose one of them.`);
+  }
+  const maskPosition = p.maskPosition ?? maskPositions[p.maskOccurrence ?? 0];
   if (maskPosition === undefined) throw new TaskError('bad-input', 'The text has no [MASK]: write [MASK] where the target token should be predicted.');
   if (!Number.isInteger(maskPosition) || maskPosition < 0 || maskPosition >= seq.ids.length) {
     throw new TaskError('bad-input', `mask_position ${maskPosition} is outside the ${seq.ids.length} tokens.`);

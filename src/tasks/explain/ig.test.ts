@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../gpu/backend';
 import { TaskError } from '../../worker/protocol';
-import { quietContext } from '../context';
+import { quietContext, type TaskContext } from '../context';
 import type { Session } from '../session';
 import { attribute, combineRule, integratePath, IG_RULES, ruleWeights } from './ig';
 import { prepareTarget } from './ig-targets';
@@ -92,6 +92,19 @@ describe.each(['cpu', 'wasm'] as const)('integrated gradients on %s', (backend) 
     await expect(bad).rejects.toBeInstanceOf(TaskError);
     await expect(bad).rejects.toThrow(/not in this model's vocabulary/);
     await expect(attribute(session, { texts: ['北京是中国的首都。'], targetToken: '首' }, quietContext())).rejects.toThrow(/no \[MASK\]/);
+    await expect(attribute(session, { texts: ['[MASK]京是中国的[MASK]都。'], targetToken: '首', maskOccurrence: 2, steps: 2 }, quietContext())).rejects.toThrow(/2 \[MASK\] token/);
+    const second = prepareTarget(session, { texts: ['[MASK]京是中国的[MASK]都。'], targetToken: '首', maskOccurrence: 1 });
+    expect(second.maskPosition).toBe(7);
+  });
+
+  it('reports progress per batch of points and stops between batches when cancelled', async () => {
+    const abort = new AbortController();
+    const seen: [number, number][] = [];
+    const ctx: TaskContext = { signal: abort.signal, progress: (done, total) => (seen.push([done, total]), done >= 10 && abort.abort()) };
+    const before = tf.memory().numTensors;
+    await expect(attribute(session, { texts: caseTexts(cases[0]!), targetToken: '首', batchSize: 5 }, ctx)).rejects.toThrow(/Cancelled/);
+    expect(seen).toEqual([[5, 51], [10, 51]]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('says the MLM head is missing on weights without it', async () => {

@@ -15,6 +15,7 @@ import { TaskError } from '../../worker/protocol';
 import { yieldAndCheck, type TaskContext } from '../context';
 import type { Session } from '../session';
 import { copiesPerBatch, gradientBytesPerPoint } from './batch-plan';
+import { withoutSplitKMatMul } from './webgpu-matmul';
 import { prepareTarget, type IgSequence, type IgTarget, type IgTargetParams, type PreparedTarget } from './ig-targets';
 
 export type IgRule = 'riemann_left' | 'riemann_right' | 'trapezoid';
@@ -135,7 +136,9 @@ export async function integratePath(
         const a = tf.tensor1d(batchAlphas).reshape([k, 1, 1]); // [K, 1, 1]
         const deltas = ends.map(({ x, xBase }) => tf.sub(x, xBase)); // [L, H] each
         const points = ends.map(({ xBase }, s) => tf.add(xBase, tf.mul(a, deltas[s]!)) as tf.Tensor3D); // [K, L, H]
-        const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => target.evaluate(xs as tf.Tensor3D[]))(points, tf.ones([k]));
+        const { value, grads } = withoutSplitKMatMul(() =>
+          tf.valueAndGrads((...xs: tf.Tensor[]) => target.evaluate(xs as tf.Tensor3D[]))(points, tf.ones([k])),
+        );
         // [K, L, H] · [L, H] summed over H → [K, L]
         const proj = grads.map((g, s) => tf.sum(tf.mul(g, deltas[s]!), 2));
         return { value, proj };
