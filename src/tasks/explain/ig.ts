@@ -15,7 +15,7 @@ import { TaskError } from '../../worker/protocol';
 import { yieldAndCheck, type TaskContext } from '../context';
 import type { Session } from '../session';
 import { copiesPerBatch, gradientBytesPerPoint } from './batch-plan';
-import { withoutSplitKMatMul } from './webgpu-matmul';
+import { withoutSplitKMatMul } from '../../gpu/webgpu-matmul';
 import { prepareTarget, type IgSequence, type IgTarget, type IgTargetParams, type PreparedTarget } from './ig-targets';
 
 export type IgRule = 'riemann_left' | 'riemann_right' | 'trapezoid';

@@ -9,7 +9,7 @@ import { quietContext } from '../context';
 import type { Session } from '../session';
 import { combineRule, integratePath, IG_RULES } from './ig';
 import { prepareTarget } from './ig-targets';
-import { withoutSplitKMatMul } from './webgpu-matmul';
+import { withoutSplitKMatMul } from '../../gpu/webgpu-matmul';
 import { caseTexts, expectPathMatches, fixtureSession, loadIgCases, maxAbs } from './ig.test-helpers';
 
 const cases = loadIgCases();
