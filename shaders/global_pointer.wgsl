@@ -1,125 +1,81 @@
-// GlobalPointer span scores in one pass:
-//   s[b, h, i, j] = RoPE(q_i)·RoPE(k_j) · scale + biasStart[b, h, i] + biasEnd[b, h, j]
-// and MASKED (-1e12) where i > j or token i or j is padding (mask <= 0.5).
-// RoPE rotates interleaved pairs (2p, 2p + 1) by the angle i·θ_p; the host supplies the
-// (cos, sin) table in float32, computed in float64 (f32 angles of long sequences are too coarse).
-// q and k may have one head shared by every output head (Efficient GlobalPointer).
+// GlobalPointer, pass 2 of 2: span scores
+//   s[b, h, i, j] = q'_i · k'_j + biasStart[b, h, i] + biasEnd[b, h, j]
+// with q', k' the rotated (and, for q, scaled) vectors of pass 1, and MASKED (−1e12) where
+// i > j or token i or j is padding (mask <= 0.5). q and k may have one head shared by every
+// output head (Efficient GlobalPointer).
 //
-// One workgroup of 256 invocations per 64 × 64 output tile; invocation (rg, cg) owns rows
-// rg + 16a and columns cg + 16c. Tiles strictly below the diagonal are only filled with MASKED.
+// One invocation per 4 × 4 block of scores, reading q' and k' straight from storage buffers
+// (no workgroup memory, no barriers; see pair_distance.wgsl). Blocks strictly below the
+// diagonal only write MASKED.
 //
-// From the tfjs preamble (flat float32 arrays): inputs `q`, `k` [B, HQ, N, D], `mask` [B, N],
-// `rope` [N, D] ((cos, sin) per pair), `biasStart`, `biasEnd` [B, H, N]; `result`
-// [B, H, N, N]; `uniforms` batch, heads, qHeads, n, d, scale; `localIndex`, `workgroupId`,
-// `numWorkgroups`.
+// From the tfjs preamble (flat float32 arrays): inputs `rotated` [2, B, HQ, N, D], `mask`
+// [B, N], `biasStart`, `biasEnd` [B, H, N]; `result` [B, H, N, N]; `uniforms` batch, heads,
+// qHeads, n, d.
 
-const TILE: u32 = 64u;
-const KT: u32 = 16u;   // head dimensions staged per step
-const PT: u32 = 4u;    // rows and columns per invocation
 const MASKED: f32 = -1e12;
 
-var<workgroup> qTile: array<f32, TILE * KT>;  // RoPE(q)·scale, [TILE, KT]
-var<workgroup> kTile: array<f32, TILE * KT>;  // RoPE(k), [TILE, KT]
-var<workgroup> tileKind: u32;                 // 0 below the diagonal, 1 compute, 2 outside the output
-
-fn flatWorkgroupIndex() -> u32 {
-  return (workgroupId.z * numWorkgroups.y + workgroupId.y) * numWorkgroups.x + workgroupId.x;
-}
-
-// Element `dim` of the rotated pair (x0, x1) = (x[2p], x[2p + 1]); cs = (cos, sin).
-fn rotated(x0: f32, x1: f32, cs: vec2<f32>, odd: bool) -> f32 {
-  return select(x0 * cs.x - x1 * cs.y, x1 * cs.x + x0 * cs.y, odd);
-}
-
 fn main(index: i32) {
-  let heads = uniforms.heads;
   let n = uniforms.n;
-  let qHeads = uniforms.qHeads;
   let d = uniforms.d;
-  let tiles = (n + TILE - 1u) / TILE;
-  let wg = flatWorkgroupIndex();
-  let tj = wg % tiles;
-  let ti = (wg / tiles) % tiles;
-  let bh = wg / (tiles * tiles);
+  let heads = uniforms.heads;
+  let blocks = (n + 3u) / 4u;
+  let g = u32(index);
+  if (g >= uniforms.batch * heads * blocks * blocks) {
+    return;
+  }
+  let j0 = (g % blocks) * 4u;
+  let i0 = ((g / blocks) % blocks) * 4u;
+  let bh = g / (blocks * blocks);
   let b = bh / heads;
-  let qbh = b * qHeads + select(bh % heads, 0u, qHeads == 1u);
-  let t = localIndex;
-  let rg = t / 16u;
-  let cg = t % 16u;
+  let qbh = b * uniforms.qHeads + select(bh % heads, 0u, uniforms.qHeads == 1u);
 
-  // The tile kind decides whether the workgroup reaches the barriers below, so it must be
-  // provably uniform: broadcast it through workgroup memory.
-  if (t == 0u) {
-    tileKind = select(select(1u, 0u, ti > tj), 2u, bh >= uniforms.batch * heads);
+  var acc0 = vec4<f32>(0.0);  // row i0, columns j0 .. j0 + 3
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  if (i0 <= j0 + 3u) {
+    let qBase = qbh * n * d;
+    let kBase = uniforms.batch * uniforms.qHeads * n * d + qBase;
+    let q0 = qBase + min(i0, n - 1u) * d;
+    let q1 = qBase + min(i0 + 1u, n - 1u) * d;
+    let q2 = qBase + min(i0 + 2u, n - 1u) * d;
+    let q3 = qBase + min(i0 + 3u, n - 1u) * d;
+    let k0 = kBase + min(j0, n - 1u) * d;
+    let k1 = kBase + min(j0 + 1u, n - 1u) * d;
+    let k2 = kBase + min(j0 + 2u, n - 1u) * d;
+    let k3 = kBase + min(j0 + 3u, n - 1u) * d;
+    for (var r = 0u; r < d; r++) {
+      let kv = vec4<f32>(rotated[k0 + r], rotated[k1 + r], rotated[k2 + r], rotated[k3 + r]);
+      acc0 += rotated[q0 + r] * kv;
+      acc1 += rotated[q1 + r] * kv;
+      acc2 += rotated[q2 + r] * kv;
+      acc3 += rotated[q3 + r] * kv;
+    }
   }
-  let kind = workgroupUniformLoad(&tileKind);
-  if (kind == 2u) {
+  storeRow(bh, b, i0, j0, acc0);
+  storeRow(bh, b, i0 + 1u, j0, acc1);
+  storeRow(bh, b, i0 + 2u, j0, acc2);
+  storeRow(bh, b, i0 + 3u, j0, acc3);
+}
+
+// Writes columns j0 .. j0 + 3 of row i (those inside the output), masked and with biases.
+fn storeRow(bh: u32, b: u32, i: u32, j0: u32, acc: vec4<f32>) {
+  let n = uniforms.n;
+  if (i >= n) {
     return;
   }
-  if (kind == 0u) {
-    for (var a = 0u; a < PT; a++) {
-      let i = ti * TILE + rg + 16u * a;
-      for (var c = 0u; c < PT; c++) {
-        let j = tj * TILE + cg + 16u * c;
-        if (i < n && j < n) {
-          result[(bh * n + i) * n + j] = MASKED;
-        }
-      }
-    }
-    return;
-  }
-
-  var acc: array<f32, PT * PT>;
-  for (var d0 = 0u; d0 < d; d0 += KT) {
-    workgroupBarrier();
-    for (var e = t; e < TILE * KT; e += 256u) {
-      let row = e / KT;
-      let dim = d0 + e % KT;
-      let pair = dim & ~1u;
-      let odd = (dim & 1u) == 1u;
-      let i = ti * TILE + row;
-      let j = tj * TILE + row;
-      var qv = 0.0;
-      var kv = 0.0;
-      if (dim < d && i < n) {
-        let at = (qbh * n + i) * d + pair;
-        let cs = vec2<f32>(rope[i * d + pair], rope[i * d + pair + 1u]);
-        qv = rotated(q[at], q[at + 1u], cs, odd) * uniforms.scale;
-      }
-      if (dim < d && j < n) {
-        let at = (qbh * n + j) * d + pair;
-        let cs = vec2<f32>(rope[j * d + pair], rope[j * d + pair + 1u]);
-        kv = rotated(k[at], k[at + 1u], cs, odd);
-      }
-      qTile[e] = qv;
-      kTile[e] = kv;
-    }
-    workgroupBarrier();
-    for (var dd = 0u; dd < KT; dd++) {
-      for (var a = 0u; a < PT; a++) {
-        let qa = qTile[(rg + 16u * a) * KT + dd];
-        for (var c = 0u; c < PT; c++) {
-          acc[a * PT + c] += qa * kTile[(cg + 16u * c) * KT + dd];
-        }
-      }
-    }
-  }
-
-  for (var a = 0u; a < PT; a++) {
-    let i = ti * TILE + rg + 16u * a;
-    if (i >= n) {
-      continue;
-    }
-    let keepI = mask[b * n + i] > 0.5;
-    let startBias = biasStart[bh * n + i];
-    for (var c = 0u; c < PT; c++) {
-      let j = tj * TILE + cg + 16u * c;
-      if (j >= n) {
-        continue;
-      }
+  let keepI = mask[b * n + i] > 0.5;
+  let startBias = biasStart[bh * n + i];
+  let row = (bh * n + i) * n;
+  for (var c = 0u; c < 4u; c++) {
+    let j = j0 + c;
+    if (j < n) {
       let valid = keepI && j >= i && mask[b * n + j] > 0.5;
-      let value = acc[a * PT + c] + startBias + biasEnd[bh * n + j];
-      result[(bh * n + i) * n + j] = select(MASKED, value, valid);
+      var value = MASKED;
+      if (valid) {
+        value = acc[c] + startBias + biasEnd[bh * n + j];
+      }
+      result[row + j] = value;
     }
   }
 }

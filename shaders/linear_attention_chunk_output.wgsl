@@ -1,205 +1,125 @@
-// Linear attention, pass 3 of 3: outputs of one chunk of CHUNK queries.
-//
-// For query i in chunk c, with the blocks of pass 2 (G global, P[c] causal prefix) and the
-// weights of tokenWeights (y_j causal key weight, g_i query gate):
-//   [num_i | den_i] = φ(q_i)ᵀ G + g_i (φ(q_i)ᵀ P[c] + Σ_{j in c, j ≤ i} y_j (φ(q_i)·φ(k_j)) [v_j | 1])
+// Linear attention, pass 4: outputs. For query i in chunk c, with G and P[c] from pass 2,
+// the score tile A from pass 3 and the query gate g_i (see tokenWeights):
+//   [num_i | den_i] = φ(q_i)ᵀ G + g_i (φ(q_i)ᵀ P[c] + Σ_{j in c} A[i][j] [v_j | 1])
 //   out_i = num_i / (den_i + eps)
-// The within-chunk sum is a masked CHUNK × CHUNK score tile (stage 1) times the chunk's values
-// (stage 2b), so no invocation ever walks the whole sequence.
+// so no invocation ever walks more than one chunk of the sequence.
 //
-// One workgroup of 256 invocations per (batch·head, chunk). Invocation (rg, cg) owns query
-// rows rg + 16a and output columns cg + 16c.
+// One invocation per (batch·head, chunk, 4 queries, 4 output columns), reading storage
+// buffers directly. Each computes the denominators of its four queries itself, which costs
+// less than sharing them through workgroup memory and barriers (see pair_distance.wgsl).
 //
-// From the tfjs preamble (flat float32 arrays): inputs `q`, `k`, `v` [B, H, N, D], `keyMask`,
-// `typeIds` [B, N], `prefix` [BH, P, D·(D + 1)]; `result` [B, H, N, D]; `uniforms` batch,
-// heads, n, d, prefixRows, mode, eps; `localIndex`. Prepended by the program: const DP (largest D of this variant, a
-// multiple of 16), CHUNK, KV_TILE (size of the shared k / v / G tile).
+// From the tfjs preamble (flat float32 arrays): inputs `features` [2, B, H, N, D] (φ(q), φ(k)),
+// `v` [B, H, N, D], `keyMask`, `typeIds` [B, N], `prefix` [BH, P, D·(D + 1)], `scores`
+// [BH·chunks, CHUNK, CHUNK] (not read in bidirectional mode); `result` [B, H, N, D];
+// `uniforms` batch, heads, n, d, prefixRows, mode, eps. Prepended by the program: const CHUNK.
 
-const KT: u32 = 16u;          // contraction slice staged per step
-const QPT: u32 = CHUNK / 16u; // query rows (and score columns) per invocation
-const CPT: u32 = DP / 16u;    // output columns per invocation
-
-var<workgroup> qTile: array<f32, CHUNK * KT>;       // φ(q) slice, [CHUNK, KT]
-var<workgroup> kvTile: array<f32, KV_TILE>;         // stage 1: φ(k) [CHUNK, KT]; stage 2: G or v [KT, DP]
-var<workgroup> cpTile: array<f32, KT * DP>;         // stage 2a: P[c] slice, [KT, DP]
-var<workgroup> zTile: array<f32, 2u * KT>;          // z columns of the G and P[c] slices
-var<workgroup> scores: array<f32, CHUNK * CHUNK>;   // y_j φ(q_i)·φ(k_j) for j ≤ i, [CHUNK, CHUNK]
+const QUERY_BLOCKS: u32 = CHUNK / 4u;
 
 fn main(index: i32) {
   let heads = uniforms.heads;
   let n = uniforms.n;
   let d = uniforms.d;
-  let width = d + 1u;  // a [D, D + 1] block row: S columns, then z
+  let width = d + 1u;
   let bhCount = uniforms.batch * heads;
   let hasGlobal = hasGlobalSum();
   let hasCausal = hasCausalSum();
-  let globalRows = select(0u, 1u, hasGlobal);
   let chunks = (n + CHUNK - 1u) / CHUNK;
-  let prefixRows = uniforms.prefixRows;
-  let wg = flatWorkgroupIndex();
-  let chunk = wg % chunks;
-  let bh = wg / chunks;
-  let live = bh < bhCount;
-  let b = bh / heads;
-  let i0 = chunk * CHUNK;
-  let t = localIndex;
-  let rg = t / 16u;
-  let cg = t % 16u;
-
-  // Stage 1: masked score tile of the chunk.
-  if (hasCausal) {
-    var sAcc: array<f32, QPT * QPT>;
-    for (var d0 = 0u; d0 < d; d0 += KT) {
-      workgroupBarrier();
-      for (var x = t; x < CHUNK * KT; x += 256u) {
-        let tok = i0 + x / KT;
-        let dim = d0 + x % KT;
-        var qv = 0.0;
-        var kv = 0.0;
-        if (live && tok < n && dim < d) {
-          let at = (bh * n + tok) * d + dim;
-          qv = phi(q[at]);
-          kv = phi(k[at]);
-        }
-        qTile[x] = qv;
-        kvTile[x] = kv;
-      }
-      workgroupBarrier();
-      for (var dd = 0u; dd < KT; dd++) {
-        for (var a = 0u; a < QPT; a++) {
-          let qa = qTile[(rg + 16u * a) * KT + dd];
-          for (var c = 0u; c < QPT; c++) {
-            sAcc[a * QPT + c] += qa * kvTile[(cg + 16u * c) * KT + dd];
-          }
-        }
-      }
-    }
-    for (var a = 0u; a < QPT; a++) {
-      let i = rg + 16u * a;
-      for (var c = 0u; c < QPT; c++) {
-        let j = cg + 16u * c;
-        var w = 0.0;
-        if (live && j <= i && i0 + j < n) {
-          w = tokenWeights(b * n + i0 + j).y;
-        }
-        scores[i * CHUNK + j] = w * sAcc[a * QPT + c];
-      }
-    }
-  }
-
-  // Stage 2a: φ(q_i)ᵀ G and φ(q_i)ᵀ P[c].
-  var acc: array<f32, QPT * CPT>;
-  var den: array<f32, QPT>;
-  var accC: array<f32, QPT * CPT>;
-  var denC: array<f32, QPT>;
-  let globalBase = bh * prefixRows * d * width;
-  let causalBase = (bh * prefixRows + globalRows + chunk) * d * width;
-  for (var r0 = 0u; r0 < d; r0 += KT) {
-    workgroupBarrier();
-    for (var x = t; x < CHUNK * KT; x += 256u) {
-      let tok = i0 + x / KT;
-      let r = r0 + x % KT;
-      var qv = 0.0;
-      if (live && tok < n && r < d) {
-        qv = phi(q[(bh * n + tok) * d + r]);
-      }
-      qTile[x] = qv;
-    }
-    for (var x = t; x < KT * DP; x += 256u) {
-      let r = r0 + x / DP;
-      let col = x % DP;
-      var g = 0.0;
-      var p = 0.0;
-      if (live && r < d && col < d) {
-        if (hasGlobal) {
-          g = prefix[globalBase + r * width + col];
-        }
-        if (hasCausal) {
-          p = prefix[causalBase + r * width + col];
-        }
-      }
-      kvTile[x] = g;
-      cpTile[x] = p;
-    }
-    if (t < KT) {
-      let r = r0 + t;
-      var g = 0.0;
-      var p = 0.0;
-      if (live && r < d) {
-        if (hasGlobal) {
-          g = prefix[globalBase + r * width + d];
-        }
-        if (hasCausal) {
-          p = prefix[causalBase + r * width + d];
-        }
-      }
-      zTile[t] = g;
-      zTile[KT + t] = p;
-    }
-    workgroupBarrier();
-    for (var rr = 0u; rr < KT; rr++) {
-      for (var a = 0u; a < QPT; a++) {
-        let qa = qTile[(rg + 16u * a) * KT + rr];
-        if (hasGlobal) {
-          den[a] += qa * zTile[rr];
-          for (var c = 0u; c < CPT; c++) {
-            acc[a * CPT + c] += qa * kvTile[rr * DP + cg + 16u * c];
-          }
-        }
-        if (hasCausal) {
-          denC[a] += qa * zTile[KT + rr];
-          for (var c = 0u; c < CPT; c++) {
-            accC[a * CPT + c] += qa * cpTile[rr * DP + cg + 16u * c];
-          }
-        }
-      }
-    }
-  }
-
-  // Stage 2b: within-chunk part, scores × [v | 1].
-  if (hasCausal) {
-    for (var j0 = 0u; j0 < CHUNK; j0 += KT) {
-      workgroupBarrier();
-      for (var x = t; x < KT * DP; x += 256u) {
-        let tok = i0 + j0 + x / DP;
-        let col = x % DP;
-        var vv = 0.0;
-        if (live && tok < n && col < d) {
-          vv = v[(bh * n + tok) * d + col];
-        }
-        kvTile[x] = vv;
-      }
-      workgroupBarrier();
-      for (var jj = 0u; jj < KT; jj++) {
-        for (var a = 0u; a < QPT; a++) {
-          let s = scores[(rg + 16u * a) * CHUNK + j0 + jj];
-          denC[a] += s;
-          for (var c = 0u; c < CPT; c++) {
-            accC[a * CPT + c] += s * kvTile[jj * DP + cg + 16u * c];
-          }
-        }
-      }
-    }
-  }
-
-  if (!live) {
+  let colBlocks = (d + 3u) / 4u;
+  let g = u32(index);
+  if (g >= bhCount * chunks * QUERY_BLOCKS * colBlocks) {
     return;
   }
-  for (var a = 0u; a < QPT; a++) {
-    let tok = i0 + rg + 16u * a;
-    if (tok >= n) {
-      continue;
+  let c0 = (g % colBlocks) * 4u;
+  let qb = (g / colBlocks) % QUERY_BLOCKS;
+  let unit = g / (colBlocks * QUERY_BLOCKS);  // (bh, chunk)
+  let chunk = unit % chunks;
+  let bh = unit / chunks;
+  let b = bh / heads;
+  let i0 = chunk * CHUNK + qb * 4u;
+  let last = d - 1u;
+  let qHead = bh * n * d;
+  let q0 = qHead + min(i0, n - 1u) * d;
+  let q1 = qHead + min(i0 + 1u, n - 1u) * d;
+  let q2 = qHead + min(i0 + 2u, n - 1u) * d;
+  let q3 = qHead + min(i0 + 3u, n - 1u) * d;
+  let cols = laneMask(c0, d);
+  let cc = vec4<u32>(min(c0, last), min(c0 + 1u, last), min(c0 + 2u, last), min(c0 + 3u, last));
+
+  var acc0 = vec4<f32>(0.0);   // global part, query i0, columns c0 .. c0 + 3
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var accC0 = vec4<f32>(0.0);  // causal part (gated per query at the end)
+  var accC1 = vec4<f32>(0.0);
+  var accC2 = vec4<f32>(0.0);
+  var accC3 = vec4<f32>(0.0);
+  var den = vec4<f32>(0.0);    // global denominators of the four queries
+  var denC = vec4<f32>(0.0);   // causal denominators
+
+  // φ(q_i)ᵀ G and φ(q_i)ᵀ P[c].
+  let globalBase = bh * uniforms.prefixRows * d * width;
+  let causalBase = (bh * uniforms.prefixRows + select(0u, 1u, hasGlobal) + chunk) * d * width;
+  for (var r = 0u; r < d; r++) {
+    let fq = vec4<f32>(features[q0 + r], features[q1 + r], features[q2 + r], features[q3 + r]);
+    if (hasGlobal) {
+      let row = globalBase + r * width;
+      let s = cols * vec4<f32>(prefix[row + cc.x], prefix[row + cc.y], prefix[row + cc.z], prefix[row + cc.w]);
+      acc0 += fq.x * s;
+      acc1 += fq.y * s;
+      acc2 += fq.z * s;
+      acc3 += fq.w * s;
+      den += fq * prefix[row + d];
     }
-    var gate = 0.0;
     if (hasCausal) {
-      gate = tokenWeights(b * n + tok).z;
+      let row = causalBase + r * width;
+      let s = cols * vec4<f32>(prefix[row + cc.x], prefix[row + cc.y], prefix[row + cc.z], prefix[row + cc.w]);
+      accC0 += fq.x * s;
+      accC1 += fq.y * s;
+      accC2 += fq.z * s;
+      accC3 += fq.w * s;
+      denC += fq * prefix[row + d];
     }
-    let total = den[a] + gate * denC[a] + uniforms.eps;
-    for (var c = 0u; c < CPT; c++) {
-      let col = cg + 16u * c;
-      if (col < d) {
-        result[(bh * n + tok) * d + col] = (acc[a * CPT + c] + gate * accC[a * CPT + c]) / total;
-      }
+  }
+
+  // Σ_j A[i][j] [v_j | 1] over the chunk's keys up to the block's last query.
+  if (hasCausal) {
+    let tile = unit * CHUNK * CHUNK + qb * 4u * CHUNK;
+    let jEnd = min(qb * 4u + 4u, n - chunk * CHUNK);
+    for (var jj = 0u; jj < jEnd; jj++) {
+      let s = vec4<f32>(scores[tile + jj], scores[tile + CHUNK + jj], scores[tile + 2u * CHUNK + jj], scores[tile + 3u * CHUNK + jj]);
+      let vr = qHead + (chunk * CHUNK + jj) * d;
+      let vv = cols * vec4<f32>(v[vr + cc.x], v[vr + cc.y], v[vr + cc.z], v[vr + cc.w]);
+      accC0 += s.x * vv;
+      accC1 += s.y * vv;
+      accC2 += s.z * vv;
+      accC3 += s.w * vv;
+      denC += s;
+    }
+  }
+
+  var gate = vec4<f32>(0.0);
+  if (hasCausal) {
+    for (var a = 0u; a < 4u; a++) {
+      gate[a] = tokenWeights(b * n + min(i0 + a, n - 1u)).z;
+    }
+  }
+  let total = den + gate * denC + uniforms.eps;
+  storeRow(bh, i0, c0, (acc0 + gate.x * accC0) / total.x);
+  storeRow(bh, i0 + 1u, c0, (acc1 + gate.y * accC1) / total.y);
+  storeRow(bh, i0 + 2u, c0, (acc2 + gate.z * accC2) / total.z);
+  storeRow(bh, i0 + 3u, c0, (acc3 + gate.w * accC3) / total.w);
+}
+
+fn storeRow(bh: u32, i: u32, c0: u32, value: vec4<f32>) {
+  let n = uniforms.n;
+  let d = uniforms.d;
+  if (i >= n) {
+    return;
+  }
+  let row = (bh * n + i) * d;
+  for (var c = 0u; c < 4u; c++) {
+    if (c0 + c < d) {
+      result[row + c0 + c] = value[c];
     }
   }
 }

@@ -1,4 +1,4 @@
-// Linear attention, pass 2 of 3: combine the chunk sums of pass 1.
+// Linear attention, pass 2: combine the chunk sums of pass 1.
 //
 // One invocation per (batch·head, entry of a [D, D + 1] block); it walks the chunks in order:
 //   global block  G    = Σ_c slot-0 sums              (bidirectional, unilm)

@@ -1,21 +1,9 @@
-// Shared helpers of the three chunked linear-attention passes (prepended to each of them).
+// Shared helpers of the chunked linear-attention passes (prepended to those that need them).
 //
-// Bindings and builtins come from tfjs's runWebGPUProgram preamble: the input arrays
-// `keyMask` and `typeIds` ([B, N] as float32), `uniforms.mode` (0 bidirectional, 1 causal,
-// 2 unilm), and the private copies `workgroupId`, `numWorkgroups` of the compute builtins.
-// The mode and the head dimension are uniforms rather than baked constants: SwiftShader
-// takes seconds to compile each variant, and one pipeline per pass serves every mode.
-
-// φ(x) = elu(x) + 1, the positive feature map of linear attention.
-fn phi(x: f32) -> f32 {
-  return select(exp(x), x + 1.0, x > 0.0);
-}
-
-// Index of this workgroup in a flat dispatch. tfjs folds dispatches wider than
-// maxComputeWorkgroupsPerDimension into 2D or 3D grids, so x alone is not enough.
-fn flatWorkgroupIndex() -> u32 {
-  return (workgroupId.z * numWorkgroups.y + workgroupId.y) * numWorkgroups.x + workgroupId.x;
-}
+// From tfjs's runWebGPUProgram preamble: the input arrays `keyMask` and `typeIds` ([B, N] as
+// float32) and `uniforms.mode` (0 bidirectional, 1 causal, 2 unilm). The mode and the sizes
+// are uniforms rather than baked constants: SwiftShader takes seconds to compile each
+// variant, and one pipeline per pass serves every mode and head dim.
 
 // Weights of token t (flat index b * N + t into the [B, N] masks):
 //   .x  weight of key t in the global sum that every query sees
@@ -43,4 +31,9 @@ fn hasGlobalSum() -> bool {
 
 fn hasCausalSum() -> bool {
   return uniforms.mode != 0u;
+}
+
+// 1 for the lanes whose index (first + lane) is below `limit`, else 0.
+fn laneMask(first: u32, limit: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(1.0), first + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(limit));
 }

@@ -52,14 +52,19 @@ export function upload(h: GpuHarness, ...tensors: tf.Tensor[]): void {
 }
 
 /**
- * Leaves a NaN-filled buffer of `elements` float32 on top of tfjs's free list, where the next
- * output of that size will be allocated. Returns it so the test can check that it was reused.
+ * Leaves `count` NaN-filled buffers of `elements` float32 on top of tfjs's free list, where
+ * the next allocations of that size land (an intermediate of the same size may take one, so
+ * there are several). Returns them so the test can check that the output got one.
  */
-export async function poisonPool(h: GpuHarness, elements: number): Promise<GPUBuffer> {
-  const poison = tf.fill([elements], NaN);
-  await poison.data();
-  const buffer = bufferOf(h, poison);
-  poison.dispose();
-  if (!buffer) throw new Error('the poison tensor has no GPU buffer');
-  return buffer;
+export async function poisonPool(h: GpuHarness, elements: number, count = 4): Promise<Set<GPUBuffer>> {
+  const poison = Array.from({ length: count }, () => tf.fill([elements], NaN));
+  await Promise.all(poison.map((t) => t.data()));
+  const buffers = new Set<GPUBuffer>();
+  for (const t of poison) {
+    const buffer = bufferOf(h, t);
+    if (!buffer) throw new Error('the poison tensor has no GPU buffer');
+    buffers.add(buffer);
+    t.dispose();
+  }
+  return buffers;
 }

@@ -9,6 +9,7 @@ import { KERNEL_NAMES, registerWebGPUKernels } from './webgpu-kernels';
 
 export { KernelInputError, KernelLimitError } from './errors';
 export { LINEAR_ATTENTION_MAX_DIM } from './linear-attention-programs';
+export { registerWebGPUKernels } from './webgpu-kernels';
 export type { AttentionMode, DistanceMetric };
 
 export const DEFAULT_EPS = 1e-6;

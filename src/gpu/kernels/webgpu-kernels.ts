@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { KernelLimitError } from './errors';
 import {
-  ChunkOutputProgram, ChunkScanProgram, ChunkStateProgram, LINEAR_ATTENTION_MAX_DIM, planChunks,
-  StepNormProgram, StepOutputProgram, StepStateProgram, type AttentionMode,
+  CHUNK, ChunkOutputProgram, ChunkScanProgram, ChunkScoresProgram, ChunkStateProgram, FeaturesProgram,
+  LINEAR_ATTENTION_MAX_DIM, planChunks, StepNormProgram, StepOutputProgram, StepStateProgram, type AttentionMode,
 } from './linear-attention-programs';
-import { GlobalPointerProgram, PairDistanceProgram, type DistanceMetric } from './pair-programs';
+import { GlobalPointerProgram, PairDistanceProgram, RopeProgram, type DistanceMetric } from './pair-programs';
 import { elementCount, runFlat, withShape } from './program';
 import { ropeTable } from './rope';
 
@@ -64,17 +64,20 @@ function linearAttentionKernel({ inputs, backend, attrs }: KernelArgs): tf.Tenso
   const block = d * (d + 1);
   const hint = 'use a shorter sequence or a smaller batch, or run on the wasm backend.';
   checkBuffers(gpu, op, {
-    'q/k/v/output': batch * heads * n * d,
+    'φ(q), φ(k)': 2 * batch * heads * n * d,
     'chunk sums': batch * heads * plan.chunks * plan.slots * block,
     'chunk prefixes': batch * heads * plan.prefixRows * block,
+    'chunk scores': plan.hasCausal ? batch * heads * plan.chunks * CHUNK * CHUNK : 0,
   }, hint);
-  checkWorkgroups(gpu, op, batch * heads * plan.chunks * plan.slots, hint);
+  checkWorkgroups(gpu, op, Math.ceil((batch * heads * plan.chunks * plan.slots * Math.ceil(d / 4) * Math.ceil((d + 1) / 4)) / 64), hint);
 
-  const states = runFlat(gpu, new ChunkStateProgram(plan), [k, v, keyMask, typeIds]);
+  const features = runFlat(gpu, new FeaturesProgram(plan), [q, k]);
+  const states = runFlat(gpu, new ChunkStateProgram(plan), [features, v, keyMask, typeIds]);
   const prefix = runFlat(gpu, new ChunkScanProgram(plan), [states]);
-  const out = runFlat(gpu, new ChunkOutputProgram(plan, eps), [q, k, v, keyMask, typeIds, prefix]);
-  gpu.disposeData(states.dataId);
-  gpu.disposeData(prefix.dataId);
+  // Bidirectional mode never reads the score tiles; the prefix stands in for the binding.
+  const scores = plan.hasCausal ? runFlat(gpu, new ChunkScoresProgram(plan), [features, keyMask, typeIds]) : prefix;
+  const out = runFlat(gpu, new ChunkOutputProgram(plan, eps), [features, v, keyMask, typeIds, prefix, scores]);
+  for (const t of new Set([features, states, prefix, scores])) gpu.disposeData(t.dataId);
   return withShape(out, [batch, heads, n, d]);
 }
 
@@ -98,13 +101,14 @@ function globalPointerKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const heads = biasStart.shape[1] as number;
   const op = 'globalPointerScores';
   const hint = 'score fewer tokens or heads at once (the output is [batch, heads, seq, seq]).';
-  checkBuffers(gpu, op, { scores: batch * heads * n * n, 'q/k': elementCount(q.shape) }, hint);
-  const tiles = Math.ceil(n / 64);
-  checkWorkgroups(gpu, op, batch * heads * tiles * tiles, hint);
+  checkBuffers(gpu, op, { scores: batch * heads * n * n, 'rotated q/k': 2 * elementCount(q.shape) }, hint);
+  checkWorkgroups(gpu, op, Math.ceil((batch * heads * Math.ceil(n / 4) ** 2) / 64), hint);
 
   const rope = gpu.makeTensorInfo([n * d], 'float32', ropeTable(n, d));
-  const out = runFlat(gpu, new GlobalPointerProgram({ batch, heads, qHeads, n, d }), [q, k, mask, rope, biasStart, biasEnd]);
+  const rotated = runFlat(gpu, new RopeProgram({ batch, qHeads, n, d }), [q, k, rope]);
+  const out = runFlat(gpu, new GlobalPointerProgram({ batch, heads, qHeads, n, d }), [rotated, mask, biasStart, biasEnd]);
   gpu.disposeData(rope.dataId);
+  gpu.disposeData(rotated.dataId);
   return withShape(out, [batch, heads, n, n]);
 }
 
@@ -117,7 +121,7 @@ function pairDistanceKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const op = 'pairDistance';
   const hint = 'compare fewer vectors at once.';
   checkBuffers(gpu, op, { distances: batch * n * m, a: elementCount(a.shape), b: elementCount(b.shape) }, hint);
-  checkWorkgroups(gpu, op, batch * Math.ceil(n / 64) * Math.ceil(m / 64), hint);
+  checkWorkgroups(gpu, op, Math.ceil((batch * Math.ceil(n / 4) * Math.ceil(m / 4)) / 64), hint);
   const out = runFlat(gpu, new PairDistanceProgram({ batch, n, m, h }, metric), [a, b]);
   return withShape(out, [batch, n, m]);
 }
