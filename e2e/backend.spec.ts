@@ -41,10 +41,16 @@ test('the UI switches between English and Chinese', async ({ page }) => {
   await expect(page.getByTestId('tab-fill-mask')).toHaveText('完形填空');
 });
 
-test('tabs are keyboard usable and unbuilt tabs say what they will do', async ({ page }) => {
+test('tabs are keyboard usable', async ({ page }) => {
   await openPlayground(page);
   await page.getByTestId('tab-fill-mask').focus();
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('tab-similar')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('tab-similar')).toBeFocused();
   await expect(page.getByRole('tabpanel')).toContainText('SimBERT');
+  await expect(page.getByTestId('similar-run')).toBeVisible();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('tab-diagnostics')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('self-test-run')).toBeVisible();
 });

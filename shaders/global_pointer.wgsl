@@ -64,13 +64,13 @@ fn storeRow(bh: u32, b: u32, i: u32, j0: u32, acc: vec4<f32>) {
   if (i >= n) {
     return;
   }
-  let keepI = mask[b * n + i] > 0.5;
+  let keepI = f32(mask[b * n + i]) > 0.5;
   let startBias = biasStart[bh * n + i];
   let row = (bh * n + i) * n;
   for (var c = 0u; c < 4u; c++) {
     let j = j0 + c;
     if (j < n) {
-      let valid = keepI && j >= i && mask[b * n + j] > 0.5;
+      let valid = keepI && j >= i && f32(mask[b * n + j]) > 0.5;
       var value = MASKED;
       if (valid) {
         value = acc[c] + startBias + biasEnd[bh * n + j];

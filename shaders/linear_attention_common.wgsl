@@ -12,8 +12,8 @@
 //   .z  gate of query t on the causal part (causal: 1; unilm: 1 for target queries).
 // A key is kept when keyMask > 0.5; a token is a target token when typeIds > 0.5.
 fn tokenWeights(flatToken: u32) -> vec3<f32> {
-  let keep = select(0.0, 1.0, keyMask[flatToken] > 0.5);
-  let isTarget = select(0.0, 1.0, typeIds[flatToken] > 0.5);
+  let keep = select(0.0, 1.0, f32(keyMask[flatToken]) > 0.5);
+  let isTarget = select(0.0, 1.0, f32(typeIds[flatToken]) > 0.5);
   let mode = uniforms.mode;
   if (mode == 0u) {
     return vec3<f32>(keep, 0.0, 0.0);
