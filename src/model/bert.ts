@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
 import { attentionKernelFor, additiveMaskBias, type AttentionKernel, type AttentionPattern } from './attention';
-import './linear-attention';
+import { linearStateAttend } from './linear-attention';
 import { disposeBertParams, loadBertParams, type BertParams, type WeightMap } from './bert-weights';
 import { dense, denseAct, disposeGraphConstants, layerNorm, makeGraphConstants, type GraphConstants } from './bert-ops';
 
@@ -46,10 +46,16 @@ export interface EmbedInputs {
   positionOffset?: number;
 }
 
-/** One layer's keys and values, kept between decoding steps. */
+/**
+ * What one layer keeps between decoding steps. Softmax attention: its keys and values,
+ * keyT [B, N, D, Lk] (transposed so that scores need no transposeB) and value [B, N, Lk, D].
+ * Linear attention: its recurrent state instead, O(D²) whatever the length:
+ * keyT holds S = Σ φ(k_j) v_jᵀ [B, N, D, D] and value holds z = Σ φ(k_j) as [B, N, 1, D].
+ * Either way both tensors have the hypotheses on axis 0, so reordering is one gather.
+ */
 export interface LayerKV {
-  keyT: tf.Tensor4D; // [B, N, D, Lk], transposed so that scores need no transposeB
-  value: tf.Tensor4D; // [B, N, Lk, D]
+  keyT: tf.Tensor4D;
+  value: tf.Tensor4D;
 }
 
 export interface LayerOptions {
@@ -168,11 +174,18 @@ export class BertModel {
       const q = dense(x, layer.query).reshape([b, lq, n, d]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, N, Lq, D]
       let keyT = dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1]) as tf.Tensor4D; // [B, N, D, Lq]
       let value = dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, N, Lq, D]
-      if (past) {
-        keyT = tf.concat([past.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
-        value = tf.concat([past.value, value], 2); // [B, N, Lpast + Lq, D]
+      let context: tf.Tensor4D;
+      let probs: tf.Tensor4D | undefined;
+      if (this.attention.kind === 'linear' && (past || returnKV)) {
+        // Recurrent linear attention: the state replaces the growing key/value cache.
+        ({ context, state: [keyT, value] } = linearStateAttend(q, keyT, value, bias, past));
+      } else {
+        if (past) {
+          keyT = tf.concat([past.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
+          value = tf.concat([past.value, value], 2); // [B, N, Lpast + Lq, D]
+        }
+        ({ context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern)); // [B, N, Lq, D]
       }
-      const { context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern); // [B, N, Lq, D]
       const merged = context.transpose([0, 2, 1, 3]).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
       const attended = layerNorm(tf.add(dense(merged, layer.attentionOutput), x), layer.attentionNorm, c); // [M, H]
       const inner = denseAct(attended, layer.intermediate, this.config.hiddenAct, c); // [M, I]

@@ -70,7 +70,7 @@ export function linearAttentionSuite(backend: 'cpu' | 'wasm' | 'webgpu', setup: 
       expectClose('unilm', realRows(x), realRows(y), 1e-4);
     });
 
-    it('extends a key/value cache token by token like the full UniLM forward', async () => {
+    it('decodes token by token with the recurrent state like the full UniLM forward', async () => {
       const ids = IDS[0]!;
       const types = TYPES[0]!;
       const l = ids.length;
@@ -98,6 +98,11 @@ export function linearAttentionSuite(backend: 'cpu' | 'wasm' | 'webgpu', setup: 
         });
         tf.dispose(past.flatMap((p) => [p.keyT, p.value]));
         past = step.kv;
+        // The recurrent state, not a growing cache: S [1, N, D, D] and z [1, N, 1, D] at every step.
+        const heads = model.config.numHeads;
+        const d = model.config.hiddenSize / heads;
+        expect(past[0]!.keyT.shape).toEqual([1, heads, d, d]);
+        expect(past[0]!.value.shape).toEqual([1, heads, 1, d]);
         got.push(...((await step.hidden.array()) as number[][][])[0]!);
         step.hidden.dispose();
       }
