@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../gpu/backend';
 import { loadModelFiles } from '../../model/load';
-import { createRng, greedy, randomSample } from '../decoding/decoder';
+import { createRng, greedy, randomSample, type PredictFn } from '../decoding/decoder';
 import { createSession, type Session } from '../session';
 import { fixtureFiles } from './fixture-session.testutil';
-import { recomputePredict, UniLMDecoder, type UniLMSource } from './unilm';
+import { recomputePredict, UniLMDecoder, type KVCache, type UniLMSource } from './unilm';
 
 let session: Session;
 let source: UniLMSource;
@@ -29,18 +29,15 @@ describe('UniLM decoding with linear attention (cpu)', () => {
     const reference = recomputePredict(session.model);
     const diffs: number[] = [];
     const { numHeads: n, hiddenSize: h } = session.model.config;
-    await greedy(
-      async (inputs, outputIds, state) => {
+    const predict: PredictFn<KVCache, UniLMSource> = async (inputs, outputIds, state) => {
         const cached = await decoder.predict(inputs, outputIds, state);
         const layer0 = cached.state.layers[0]!;
         expect(layer0.keyT.shape).toEqual([outputIds.length, n, h / n, h / n]);
         const full = await reference(inputs, outputIds, null);
         diffs.push(Math.max(...cached.logProbs.map((row, r) => row.reduce((m, x, i) => Math.max(m, Math.abs(x - full.logProbs[r]![i]!)), 0))));
         return cached;
-      },
-      source,
-      { endId: session.tokenizer.sepId, maxLength: 10, minLength: 10 },
-    );
+    };
+    await greedy(predict, source, { endId: session.tokenizer.sepId, maxLength: 10, minLength: 10 });
     decoder.dispose();
     expect(diffs).toHaveLength(10);
     for (const d of diffs) expect(d).toBeLessThan(1e-4);
