@@ -1,0 +1,334 @@
+// Our engine against onnxruntime-web on the same weights, side by side in one headless Chromium:
+// builds the page (bench.html), serves it with vite preview (COOP/COEP, so ORT can use threads),
+// and drives `window.benchPage` in a fresh browser context per pass and pair.
+//
+//   npm run bench -- --only ort            both benchmarks below
+//   npm run bench -- --only ort-wasm       our wasm backend vs ORT wasm (1 and 2 threads)
+//   npm run bench -- --only ort-webgpu     our WebGPU backend vs ORT's WebGPU EP
+// Flags: --ort-passes N (default 3), --ort-no-build (reuse dist-ortbench/), --ort-port P.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, resolveChromium } from '../e2e/chromium';
+import { flagString, parseArgs } from '../src/cli/args';
+import { bestBy, compare, sideStats, type Comparison } from '../src/bench/aggregate';
+import { shapeKey, shapeLabel } from '../src/bench/inputs';
+import type { BenchPageApi, CheckReport, EnvReport, ForwardShape, PairSpec, PerturbedReport, ProfileReport, SetupReport, SimilarReport } from '../src/bench/protocol';
+import { registerBenchmarks, type BenchResult } from './benchmarks';
+
+const OUT_DIR = 'dist-ortbench';
+const FORWARD_SHAPES: ForwardShape[] = [
+  { batch: 1, length: 16 },
+  { batch: 8, length: 64 },
+  { batch: 1, length: 128 },
+];
+
+interface Options {
+  passes: number;
+  build: boolean;
+  port: number;
+}
+
+function options(): Options {
+  const args = parseArgs(['bench', ...process.argv.slice(2)]);
+  const passes = Number(flagString(args, 'ort-passes') ?? 3);
+  if (!Number.isInteger(passes) || passes < 1) throw new Error(`--ort-passes must be a whole number ≥ 1 (got ${flagString(args, 'ort-passes')}).`);
+  return { passes, build: !args.flags.has('ort-no-build'), port: Number(flagString(args, 'ort-port') ?? 4391) };
+}
+
+const say = (line: string) => process.stdout.write(`  ${line}\n`);
+
+let built: Promise<void> | null = null;
+function buildPage(opts: Options): Promise<void> {
+  built ??= (async () => {
+    if (!opts.build && existsSync(`${OUT_DIR}/bench.html`)) return;
+    say(`building the page into ${OUT_DIR}/ ...`);
+    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', OUT_DIR, '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status}); run \`npx vite build --outDir ${OUT_DIR}\` to see why.`);
+  })();
+  return built;
+}
+
+async function waitForServer(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`vite preview exited with code ${server.exitCode}; is the port already in use? Try --ort-port.`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`vite preview did not answer at ${url} within 60 s.`);
+}
+
+/** Serves the build and launches Chromium for `fn`; both are stopped afterwards, whatever happens. */
+async function withBrowser<T>(opts: Options, fn: (browser: Browser, pageUrl: string) => Promise<T>): Promise<T> {
+  await buildPage(opts);
+  const base = `http://127.0.0.1:${opts.port}`;
+  const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(opts.port), '--strictPort', '--outDir', OUT_DIR], {
+    stdio: 'ignore',
+  });
+  let browser: Browser | null = null;
+  try {
+    await waitForServer(`${base}/bench.html`, server);
+    browser = await chromium.launch({ executablePath: resolveChromium(), args: CHROMIUM_ARGS, headless: true });
+    return await fn(browser, `${base}/bench.html`);
+  } finally {
+    await browser?.close();
+    server.kill('SIGTERM');
+  }
+}
+
+type Api = BenchPageApi;
+type Result<K extends keyof Api> = Awaited<ReturnType<Api[K]>>;
+
+async function call<K extends keyof Api>(page: Page, method: K, ...args: Parameters<Api[K]>): Promise<Result<K>> {
+  return (await page.evaluate(
+    ({ method, args }) => {
+      const api = window.benchPage;
+      if (!api) throw new Error('window.benchPage is missing: the page did not start.');
+      return (api[method] as (...a: unknown[]) => Promise<unknown>)(...args);
+    },
+    { method, args: args as unknown[] },
+  )) as Result<K>;
+}
+
+/** A fresh context (no shared cache, compiled wasm or GPU device) holding one page with one pair. */
+async function withPair<T>(browser: Browser, url: string, spec: PairSpec, fn: (page: Page, setup: SetupReport) => Promise<T>): Promise<T> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForFunction(() => window.benchPage !== undefined, undefined, { timeout: 60_000 });
+    const setup = await call(page, 'setup', spec);
+    const out = await fn(page, setup);
+    if (errors.length) throw new Error(`The benchmark page threw: ${errors.join('; ')}`);
+    return out;
+  } finally {
+    await context.close();
+  }
+}
+
+async function checked(page: Page, shape: ForwardShape): Promise<CheckReport> {
+  const c = await call(page, 'check', shape);
+  if (!c.ok) throw new Error(`${shapeLabel(shape)}: our logits and ORT's differ by ${c.maxAbsDiff} (> ${c.tolerance}); not timing a wrong answer.`);
+  return c;
+}
+
+interface PeerRuns {
+  threads: number;
+  setup: SetupReport;
+  forward: Map<string, number[][]>; // shape key → per-pass peer times
+  oursForward: Map<string, number[][]>;
+  similar: SimilarReport[];
+  perturbed: PerturbedReport[];
+}
+
+function push(map: Map<string, number[][]>, key: string, times: number[]): void {
+  map.set(key, [...(map.get(key) ?? []), times]);
+}
+
+function fmt(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms.toFixed(ms >= 10 ? 1 : 2);
+}
+
+function printProfile(p: ProfileReport): void {
+  say(`profile ours/${p.backend} ${p.workload}: wall ${fmt(p.wallMs)} ms, kernels ${fmt(p.kernelMs)} ms in ${p.kernelCalls} calls (${p.timerNote})`);
+  for (const k of p.kernels.slice(0, 6)) say(`    ${k.name.padEnd(48)} ${fmt(k.totalMs).padStart(8)} ms ×${k.calls}`);
+}
+
+/** The profile of one workload, compact, for the JSON results. */
+function profileSummary(profiles: ProfileReport[], workload: string): Record<string, unknown> | null {
+  const p = profiles.find((x) => x.workload === workload);
+  if (!p) return null;
+  return { wall_ms: p.wallMs, kernel_ms: p.kernelMs, kernel_calls: p.kernelCalls, top: p.kernels.slice(0, 6).map((k) => ({ kernel: k.name, ms: k.totalMs, calls: k.calls })) };
+}
+
+interface Row {
+  key: string;
+  label: string;
+  cmp: Comparison;
+  peerLabel: string;
+  maxAbsDiff: number;
+}
+
+function printTable(env: EnvReport, rows: Row[], load: [number, number]): void {
+  say('');
+  say(`engine (tfjs ${env.tfjsVersion}) vs onnxruntime-web ${env.ortVersion}; ${env.userAgent.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? env.userAgent}`);
+  say(`adapter: ${env.adapter ?? 'none'}; crossOriginIsolated ${env.crossOriginIsolated}; ${env.hardwareConcurrency} logical cores; load average ${load[0].toFixed(1)} → ${load[1].toFixed(1)}`);
+  say(`${'workload'.padEnd(24)}${'ours median (min) ms'.padStart(22)}  ${'peer'.padEnd(22)}${'median (min) ms'.padStart(18)}${'ratio'.padStart(8)}${'max|Δ|'.padStart(10)}`);
+  for (const r of rows) {
+    const o = `${fmt(r.cmp.ours.medianMs)} (${fmt(r.cmp.ours.minMs)})`;
+    const p = `${fmt(r.cmp.peer.medianMs)} (${fmt(r.cmp.peer.minMs)})`;
+    say(`${r.label.padEnd(24)}${o.padStart(22)}  ${r.peerLabel.padEnd(22)}${p.padStart(18)}${r.cmp.ratio.toFixed(2).padStart(7)}x${r.maxAbsDiff.toExponential(1).padStart(10)}`);
+  }
+  say('ratio = peer median / our median (above 1: we are faster); every time includes reading the logits back.');
+}
+
+function resultOf(row: Row, env: EnvReport, extra: Record<string, unknown>): BenchResult {
+  return {
+    ratio: row.cmp.ratio,
+    ours_ms: row.cmp.ours.medianMs,
+    peer_ms: row.cmp.peer.medianMs,
+    ours_min_ms: row.cmp.ours.minMs,
+    peer_min_ms: row.cmp.peer.minMs,
+    ratio_of_minimums: row.cmp.ratioOfMinimums,
+    ours_pass_medians_ms: row.cmp.ours.passMediansMs,
+    peer_pass_medians_ms: row.cmp.peer.passMediansMs,
+    runs: row.cmp.ours.runs,
+    max_abs_diff: row.maxAbsDiff,
+    adapter: env.adapter ?? 'none',
+    tfjs: env.tfjsVersion,
+    ort: env.ortVersion,
+    ...extra,
+    note: `${row.label}, ${row.peerLabel}`,
+  };
+}
+
+async function pageEnv(browser: Browser, url: string): Promise<EnvReport> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.benchPage !== undefined);
+    return await call(page, 'env');
+  } finally {
+    await context.close();
+  }
+}
+
+interface Plan {
+  ours: 'wasm' | 'webgpu';
+  peer: 'ort-wasm' | 'ort-webgpu';
+  threadOptions: number[];
+  warmup: number;
+  reps: number;
+  similar: boolean;
+  perturbed: boolean;
+  /** Timed runs per pass of each end-to-end workload (after one warm-up). */
+  endToEndReps: number;
+}
+
+async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
+  const opts = options();
+  const load0 = loadavg()[0]!;
+  return withBrowser(opts, async (browser, url) => {
+    const env = await pageEnv(browser, url);
+    const diffs = new Map<string, number>();
+    const profileLog: ProfileReport[] = [];
+    // Placement and per-kernel profile in their own context: verbose logging must not be timed.
+    await withPair(browser, url, { ours: plan.ours, peer: plan.peer, threads: plan.threadOptions[0]!, logPlacement: true }, async (page, setup) => {
+      const c = await checked(page, FORWARD_SHAPES[0]!);
+      const placement = setup.peer.placement ? Object.entries(setup.peer.placement).map(([ep, n]) => `${ep} ${n}`).join(', ') : 'not reported';
+      say(`${plan.peer}: EP ${setup.peer.executionProviders.join(',')}, node placement: ${placement}; webgpu device set: ${setup.peer.webgpuDevice ?? 'n/a'}; first check ${c.maxAbsDiff.toExponential(2)}`);
+      say(`ours: ${setup.ours.backend} (${setup.ours.reason}); adapter ${setup.ours.adapter ?? 'none'}`);
+      const profiles = [];
+      for (const shape of FORWARD_SHAPES) profiles.push(await call(page, 'profile', shape));
+      if (plan.perturbed) profiles.push(await call(page, 'profile', 'perturbed'));
+      profiles.forEach(printProfile);
+      profileLog.push(...profiles);
+    });
+    const runs = new Map<number, PeerRuns>();
+    for (let pass = 0; pass < opts.passes; pass++) {
+      const order = pass % 2 === 0 ? plan.threadOptions : [...plan.threadOptions].reverse();
+      for (const threads of order) {
+        const spec: PairSpec = { ours: plan.ours, peer: plan.peer, threads };
+        await withPair(browser, url, spec, async (page, setup) => {
+          const r: PeerRuns = runs.get(threads) ?? { threads, setup, forward: new Map(), oursForward: new Map(), similar: [], perturbed: [] };
+          runs.set(threads, r);
+          for (const shape of FORWARD_SHAPES) {
+            const c = await checked(page, shape);
+            diffs.set(shapeKey(shape), Math.max(diffs.get(shapeKey(shape)) ?? 0, c.maxAbsDiff));
+            const t = await call(page, 'timeForward', shape, plan.warmup, plan.reps, pass % 2 === 1);
+            push(r.forward, shapeKey(shape), t.peer);
+            push(r.oursForward, shapeKey(shape), t.ours);
+          }
+          if (plan.similar) r.similar.push(await call(page, 'timeSimilar', plan.endToEndReps, pass % 2 === 1));
+          if (plan.perturbed) r.perturbed.push(await call(page, 'timePerturbed', plan.endToEndReps, pass % 2 === 1));
+          say(`pass ${pass + 1}/${opts.passes}, ORT ×${threads}: done`);
+        });
+      }
+    }
+
+    const all = [...runs.values()];
+    const rows: Row[] = [];
+    const results: Record<string, BenchResult> = {};
+    const peerName = plan.peer === 'ort-wasm' ? 'ORT wasm' : 'ORT webgpu';
+    for (const shape of FORWARD_SHAPES) {
+      const k = shapeKey(shape);
+      // Our engine is the same whichever ORT thread count shares the page: pool its runs.
+      const ours = all.flatMap((r) => r.oursForward.get(k) ?? []);
+      const best = bestBy(all, (r) => sideStats(r.forward.get(k)!).medianMs);
+      const row: Row = {
+        key: `forward_vs_${plan.peer.replace('-', '_')}_${k}`,
+        label: `forward ${shapeLabel(shape)} ${plan.ours}`,
+        cmp: compare(ours, best.forward.get(k)!),
+        peerLabel: `${peerName} ×${best.threads}${all.length > 1 ? ' (best)' : ''}`,
+        maxAbsDiff: diffs.get(k)!,
+      };
+      rows.push(row);
+      const perThreads = Object.fromEntries(all.map((r) => [`peer_ms_${r.threads}_threads`, compare(ours, r.forward.get(k)!).peer.medianMs]));
+      results[row.key] = resultOf(row, env, { ours_backend: plan.ours, ours_threads: 1, peer_threads: best.threads, ...perThreads, ours_profile: profileSummary(profileLog, `forward ${shapeLabel(shape)}`) });
+    }
+    if (plan.similar) {
+      const best = bestBy(all, (r) => sideStats(r.similar.map((s) => s.peer)).medianMs);
+      const ours = all.flatMap((r) => r.similar.map((s) => s.ours));
+      const recompute = all.flatMap((r) => r.similar.map((s) => s.oursRecompute));
+      const same = all.every((r) => r.similar.every((s) => s.sameRanking));
+      const sameRecompute = all.every((r) => r.similar.every((s) => s.recomputeSameRanking));
+      const shared = Math.min(...all.flatMap((r) => r.similar.map((s) => s.sharedTop)));
+      const networkDiff = Math.max(...all.flatMap((r) => r.similar.flatMap((s) => [s.maxLogitDiff, s.maxVectorDiff])));
+      const sample = all[0]!.similar[0]!;
+      const row: Row = {
+        key: 'similar_vs_ort_wasm',
+        label: `similar ×${sample.candidates} ${plan.ours}`,
+        cmp: compare(ours, best.similar.map((s) => s.peer)),
+        peerLabel: `${peerName} ×${best.threads}${all.length > 1 ? ' (best)' : ''}`,
+        maxAbsDiff: networkDiff,
+      };
+      rows.push(row);
+      const agreement = { same_ranking: same, shared_top: shared, same_ranking_without_cache: sameRecompute, peer_threads: best.threads };
+      results[row.key] = resultOf(row, env, { ...agreement, ours_algorithm: 'the app task: UniLM sampling with a KV cache', peer_algorithm: 'full sequence every step (the export has no KV inputs)' });
+      const same_algorithm: Row = { ...row, key: 'similar_recompute_vs_ort_wasm', label: `similar, no KV cache`, cmp: compare(recompute, best.similar.map((s) => s.peer)) };
+      rows.push(same_algorithm);
+      results[same_algorithm.key] = resultOf(same_algorithm, env, { ...agreement, ours_algorithm: 'full sequence every step, as the peer' });
+      say(`similar: networks agree to ${networkDiff.toExponential(1)}; no-cache recipe ranks as the peer: ${sameRecompute}; the task's top ${sample.peerTop.length} shares ≥ ${shared} with the peer's (one flipped draw shifts all later ones)`);
+    }
+    if (plan.perturbed) {
+      const best = bestBy(all, (r) => sideStats(r.perturbed.map((s) => s.peer)).medianMs);
+      const sample = all[0]!.perturbed[0]!;
+      const row: Row = {
+        key: `perturbed_vs_${plan.peer.replace('-', '_')}`,
+        label: `perturbed masking ${sample.tokens} tok ${plan.ours}`,
+        cmp: compare(all.flatMap((r) => r.perturbed.map((s) => s.ours)), best.perturbed.map((s) => s.peer)),
+        peerLabel: `${peerName} ×${best.threads}${all.length > 1 ? ' (best)' : ''}`,
+        maxAbsDiff: Math.max(...all.flatMap((r) => r.perturbed.map((s) => s.maxAbsDiff))),
+      };
+      rows.push(row);
+      results[row.key] = resultOf(row, env, {
+        copies: sample.copies, batches: sample.batches, batch_size: sample.batchSize, peer_threads: best.threads,
+        peer_graph: 'the export without its MLM head, last hidden state as output', max_abs_diff_unit: 'impact (Euclidean distance)',
+        ours_profile: profileSummary(profileLog, 'perturbed masking'),
+      });
+    }
+    printTable(env, rows, [load0, loadavg()[0]!]);
+    return results;
+  });
+}
+
+registerBenchmarks([
+  {
+    name: 'ort-wasm',
+    run: () => runPlan({ ours: 'wasm', peer: 'ort-wasm', threadOptions: [1, 2], warmup: 3, reps: 10, similar: true, perturbed: true, endToEndReps: 2 }),
+  },
+  {
+    // WebGPU on a software adapter takes seconds per B8×L64 run: fewer repetitions.
+    name: 'ort-webgpu',
+    run: () => runPlan({ ours: 'webgpu', peer: 'ort-webgpu', threadOptions: [1], warmup: 1, reps: 3, similar: false, perturbed: true, endToEndReps: 1 }),
+  },
+]);
