@@ -2,6 +2,7 @@
 import { useApp } from './store/store';
 import { generateEn, generateZh } from './i18n-generate';
 import { explainEn, explainZh } from './i18n-explain';
+import { spansEn, spansZh } from './i18n-spans';
 
 export type Lang = 'en' | 'zh';
 
@@ -60,7 +61,7 @@ const coreEn = {
   result: 'Result',
 };
 
-const en = { ...coreEn, ...generateEn, ...explainEn };
+const en = { ...coreEn, ...generateEn, ...explainEn, ...spansEn };
 export type MessageKey = keyof typeof en;
 
 const coreZh: Record<keyof typeof coreEn, string> = {
@@ -118,7 +119,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   result: '结果',
 };
 
-const zh: Record<MessageKey, string> = { ...coreZh, ...generateZh, ...explainZh };
+const zh: Record<MessageKey, string> = { ...coreZh, ...generateZh, ...explainZh, ...spansZh };
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, zh };
 
 export function translate(lang: Lang, key: MessageKey): string {

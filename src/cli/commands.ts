@@ -4,8 +4,9 @@ import { initBackend } from '../gpu/backend';
 import { installNodeWebGPU } from '../gpu/node-gpu';
 import { quietContext } from '../tasks/context';
 import { fillMask } from '../tasks/fill-mask';
+import { extractSpans, type SpanParams } from '../tasks/spans/spans';
 import { flagString, type ParsedArgs } from './args';
-import { loadModelDir, parseJsonLine, printJson, startBackend, stdinLines } from './common';
+import { CliError, loadModelDir, parseJsonLine, printJson, startBackend, stdinLines } from './common';
 import { GENERATE_COMMANDS } from './generate-commands';
 import { EXPLAIN_COMMANDS } from './explain-commands';
 import { convertCommand, forwardCommand, inspectCommand, tokenizeCommand } from './model-commands';
@@ -47,6 +48,28 @@ export const COMMANDS: Record<string, Command> = {
         n++;
         const text = line.trim().startsWith('{') ? String(parseJsonLine(line, n).text ?? '') : line;
         printJson(await fillMask(session, { text, topK }, quietContext()));
+      }
+    },
+  },
+  spans: {
+    summary: 'spans --model DIR [--backend B] [--threshold T] [--max-spans N]: text lines (or {"text", "threshold", "maxSpans"}) → labelled spans from the span head',
+    async run(args) {
+      const defaults: Omit<SpanParams, 'text'> = {};
+      for (const [flag, key] of [['threshold', 'threshold'], ['max-spans', 'maxSpans']] as const) {
+        const raw = flagString(args, flag);
+        if (raw === undefined) continue;
+        if (!Number.isFinite(Number(raw))) throw new CliError(`--${flag} must be a number (got "${raw}").`);
+        defaults[key] = Number(raw);
+      }
+      await startBackend(args);
+      const session = await loadModelDir(args);
+      let n = 0;
+      for await (const line of stdinLines()) {
+        n++;
+        const fields = line.trim().startsWith('{') ? parseJsonLine(line, n) : { text: line };
+        printJson(await extractSpans(session, { ...defaults, ...fields } as SpanParams, quietContext()));
+        // A piped stdout is asynchronous: let a long line (tens of kB) flush before main() exits.
+        await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
       }
     },
   },

@@ -8,6 +8,7 @@ import { SegmentationTab } from './explain/SegmentationTab';
 import { FillMaskTab } from './FillMaskTab';
 import { GibbsTab } from './generate/GibbsTab';
 import { SimilarTab } from './generate/SimilarTab';
+import { SpansTab } from './SpansTab';
 import { Header } from './Header';
 import { ModelPanel } from './ModelPanel';
 
@@ -17,6 +18,7 @@ const TABS: { id: TabId; label: MessageKey; planned?: MessageKey }[] = [
   { id: 'gibbs', label: 'tabGibbs' },
   { id: 'attributions', label: 'tabAttributions' },
   { id: 'segmentation', label: 'tabSegmentation' },
+  { id: 'spans', label: 'tabSpans' },
   { id: 'diagnostics', label: 'tabDiagnostics' },
 ];
 
@@ -29,6 +31,7 @@ function TabPanel({ id }: { id: TabId }) {
   if (id === 'gibbs') return <GibbsTab />;
   if (id === 'attributions') return <AttributionsTab />;
   if (id === 'segmentation') return <SegmentationTab />;
+  if (id === 'spans') return <SpansTab />;
   return <DiagnosticsTab />;
 }
 

@@ -5,7 +5,7 @@ import type { BackendReport } from '../gpu/backend-names';
 import type { ModelSummary } from '../tasks/session';
 import type { Lang } from '../i18n';
 
-export type TabId = 'fill-mask' | 'similar' | 'gibbs' | 'attributions' | 'segmentation' | 'diagnostics';
+export type TabId = 'fill-mask' | 'similar' | 'gibbs' | 'attributions' | 'segmentation' | 'spans' | 'diagnostics';
 
 export interface Progress {
   done: number;

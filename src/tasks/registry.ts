@@ -8,6 +8,7 @@ import { loadSession, type ModelSummary } from './session';
 import { stressForwards, type StressParams, type StressResult } from './stress';
 import { GENERATE_TASKS, type GenerateTaskMap } from './generate';
 import { EXPLAIN_TASKS, type ExplainTaskMap } from './explain';
+import { SPAN_TASKS, type SpanTaskMap } from './spans';
 import type { BackendReport } from '../gpu/backend-names';
 import { needSession, type TaskFn } from './task-types';
 
@@ -29,7 +30,7 @@ export interface CoreTaskMap {
   selfTest: { params: Record<string, never>; result: SelfTestResult };
 }
 
-export type TaskMap = CoreTaskMap & GenerateTaskMap & ExplainTaskMap;
+export type TaskMap = CoreTaskMap & GenerateTaskMap & ExplainTaskMap & SpanTaskMap;
 
 const CORE_TASKS: { [K in keyof CoreTaskMap]: TaskFn<CoreTaskMap, K> } = {
   async info(rt) {
@@ -49,4 +50,4 @@ const CORE_TASKS: { [K in keyof CoreTaskMap]: TaskFn<CoreTaskMap, K> } = {
   selfTest: () => gpuSelfTest(),
 };
 
-export const TASKS = { ...CORE_TASKS, ...GENERATE_TASKS, ...EXPLAIN_TASKS } as { [K in keyof TaskMap]: TaskFn<TaskMap, K> };
+export const TASKS = { ...CORE_TASKS, ...GENERATE_TASKS, ...EXPLAIN_TASKS, ...SPAN_TASKS } as { [K in keyof TaskMap]: TaskFn<TaskMap, K> };
