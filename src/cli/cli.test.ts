@@ -66,6 +66,17 @@ describe('cli', () => {
     ra.masks.forEach((m, i) => expect(Math.abs(m.candidates[0]!.probability - rb.masks[i]!.candidates[0]!.probability)).toBeLessThan(2e-3));
   });
 
+  it('forward writes outputs larger than a pipe buffer in full', () => {
+    const text = '今天天气很好，我们去公园散步吧。'.repeat(2);
+    const r = cli(['forward', '--model', FIXTURE, '--backend', 'cpu'], JSON.stringify({ texts: [text] }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(65_536);
+    const out = JSON.parse(r.stdout) as { hidden_states: number[][][][]; pooler_output: number[][] };
+    expect(out.hidden_states).toHaveLength(2);
+    expect(out.hidden_states[1]![0]).toHaveLength(text.length + 2);
+    expect(out.pooler_output[0]).toHaveLength(64);
+  });
+
   it('bad input: a truncated weight file and an over-long text exit non-zero with a clear message', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bad-'));
     copyFileSync(join(FIXTURE, 'config.json'), join(dir, 'config.json'));

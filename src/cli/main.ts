@@ -30,10 +30,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    process.exit(3);
-  },
-);
+/** Exits once everything written to stdout has been flushed (a pipe takes 64 KiB at a time). */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+main().then(exitAfterFlush, (e) => {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  exitAfterFlush(3);
+});

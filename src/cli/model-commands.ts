@@ -87,6 +87,6 @@ function withoutTiedCopies(tensors: Map<string, RawTensor>): RawTensor[] {
 /** Keys of the source config worth carrying over (task heads' settings). */
 function pickExtraConfig(raw: Record<string, unknown>): Record<string, unknown> {
   const keep: Record<string, unknown> = {};
-  for (const key of ['span_head', 'pool', 'id2label', 'label2id', 'architectures']) if (key in raw) keep[key] = raw[key];
+  for (const key of ['span_head', 'span_types', 'span_head_size', 'pool', 'id2label', 'label2id', 'architectures']) if (key in raw) keep[key] = raw[key];
   return keep;
 }
