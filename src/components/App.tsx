@@ -12,7 +12,7 @@ import { SpansTab } from './SpansTab';
 import { Header } from './Header';
 import { ModelPanel } from './ModelPanel';
 
-const TABS: { id: TabId; label: MessageKey; planned?: MessageKey }[] = [
+const TABS: { id: TabId; label: MessageKey }[] = [
   { id: 'fill-mask', label: 'tabFillMask' },
   { id: 'similar', label: 'tabSimilar' },
   { id: 'gibbs', label: 'tabGibbs' },
@@ -23,9 +23,6 @@ const TABS: { id: TabId; label: MessageKey; planned?: MessageKey }[] = [
 ];
 
 function TabPanel({ id }: { id: TabId }) {
-  const t = useT();
-  const tab = TABS.find((x) => x.id === id)!;
-  if (tab.planned) return <div className="tab-body planned"><p>{t(tab.planned)}</p></div>;
   if (id === 'fill-mask') return <FillMaskTab />;
   if (id === 'similar') return <SimilarTab />;
   if (id === 'gibbs') return <GibbsTab />;
