@@ -16,7 +16,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html', kernels: 'kernels.html' } },
   },
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],

@@ -21,7 +21,7 @@ test('forced WebGPU really runs a compute shader and tfjs ops on the GPU', async
   const result = JSON.parse((await pre.textContent())!) as {
     backend: string;
     shader: { ran: boolean; maxError: number; n: number };
-    tfjsOp: { maxError: number; onGpu: boolean };
+    tfjsOp: { maxError: number; onGpu: boolean; onOurDevice: boolean };
     cpuForward: boolean;
   };
   expect(result.backend).toBe('webgpu');
@@ -29,6 +29,7 @@ test('forced WebGPU really runs a compute shader and tfjs ops on the GPU', async
   expect(result.shader.n).toBe(1000);
   expect(result.shader.maxError).toBe(0);
   expect(result.tfjsOp.onGpu).toBe(true);
+  expect(result.tfjsOp.onOurDevice).toBe(true);
   expect(result.tfjsOp.maxError).toBe(0);
   expect(result.cpuForward).toBe(false);
 });

@@ -12,6 +12,7 @@ test('a lost GPU device is reported and recovered without reloading the page', a
   expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
   await page.getByTestId('self-test-run').click();
   await expect(page.getByTestId('self-test-result')).toContainText('"onGpu": true');
+  await expect(page.getByTestId('self-test-result')).toContainText('"onOurDevice": true');
   await page.getByTestId('tab-fill-mask').click();
   await page.getByTestId('fill-mask-run').click();
   await expect(page.getByTestId('fill-mask-result')).toBeVisible({ timeout: 120_000 });

@@ -38,7 +38,7 @@ describe('backend choice', () => {
     expect(activeDevice()).not.toBeNull();
     const result = await gpuSelfTest();
     expect(result.shader).toEqual({ ran: true, maxError: 0, n: 1000 });
-    expect(result.tfjsOp).toEqual({ maxError: 0, onGpu: true });
+    expect(result.tfjsOp).toEqual({ maxError: 0, onGpu: true, onOurDevice: true });
     expect(result.cpuForward).toBe(false);
   });
 

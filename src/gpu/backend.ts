@@ -87,7 +87,9 @@ async function startWebGPU(adapter: GPUAdapter, opts: BackendOptions): Promise<B
     currentDevice = null;
     opts.onDeviceLost?.({ reason: info.reason, message: info.message });
   });
-  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+  // Importing tfjs-backend-webgpu registers a factory of its own (with default limits) that has
+  // usually not been started yet: findBackendFactory sees it where findBackend does not.
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 3);
   // Small tensors would otherwise be computed on the CPU, behind our back.
   tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -163,6 +165,6 @@ export function disposeWebGPU(): void {
   const device = currentDevice;
   currentDevice = null;
   if (device) retiredDevices.add(device);
-  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   device?.destroy();
 }

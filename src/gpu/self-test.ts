@@ -8,7 +8,7 @@ import { activeDevice } from './backend';
 export interface SelfTestResult {
   backend: string;
   shader: { ran: boolean; maxError: number; n: number } | null;
-  tfjsOp: { maxError: number; onGpu: boolean };
+  tfjsOp: { maxError: number; onGpu: boolean; onOurDevice: boolean };
   cpuForward: boolean;
 }
 
@@ -63,8 +63,11 @@ export async function gpuSelfTest(): Promise<SelfTestResult> {
   const y = tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2]);
   const z = tf.matMul(x, y);
   let onGpu = false;
+  let onOurDevice = false;
   if (backend === 'webgpu') {
     const webgpu = tf.backend() as WebGPUBackend;
+    // tfjs must run on the device we created with the adapter's limits (and watch for loss).
+    onOurDevice = device !== null && webgpu.device === device;
     const info = webgpu.tensorMap.get(z.dataId);
     onGpu = Boolean(info?.resource && 'size' in (info.resource as object) && !info.values);
   }
@@ -72,5 +75,5 @@ export async function gpuSelfTest(): Promise<SelfTestResult> {
   const want = [58, 64, 139, 154];
   const maxError = Math.max(...want.map((w, i) => Math.abs(w - got[i]!)));
   tf.dispose([x, y, z]);
-  return { backend, shader, tfjsOp: { maxError, onGpu }, cpuForward: Boolean(tf.env().get('WEBGPU_CPU_FORWARD')) };
+  return { backend, shader, tfjsOp: { maxError, onGpu, onOurDevice }, cpuForward: Boolean(tf.env().get('WEBGPU_CPU_FORWARD')) };
 }
