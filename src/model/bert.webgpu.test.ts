@@ -1,8 +1,8 @@
 // The same reference checks on the tfjs WebGPU backend, through Dawn (SwiftShader) in Node.
+import { startDawnWebGPU } from '../gpu/dawn.testutil';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeWebGPU, initBackend } from '../gpu/backend';
-import { installNodeWebGPU } from '../gpu/node-gpu';
+import { disposeWebGPU } from '../gpu/backend';
 import { BertModel } from './bert';
 import {
   expectClose, expectMaskLogits, expectMlmMatches, int2d, loadReference, runCase, tinyConfig, tinyWeights,
@@ -15,11 +15,7 @@ describe('BertModel on webgpu (Dawn)', () => {
   let model: BertModel;
 
   beforeAll(async () => {
-    const gpu = await installNodeWebGPU();
-    if (!gpu) throw new Error('The `webgpu` package (Dawn) could not be loaded: install it and a Vulkan loader (libvulkan1).');
-    await initBackend({ gpu, override: 'webgpu' });
-    expect(tf.getBackend()).toBe('webgpu');
-    expect(tf.env().getBool('WEBGPU_CPU_FORWARD')).toBe(false);
+    await startDawnWebGPU();
     model = BertModel.create(config, tinyWeights());
   });
 

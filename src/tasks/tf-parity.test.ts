@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../gpu/backend';
 import type { ModelFile } from '../model/files';
+import { googleName } from '../model/weights/google-names.testutil';
 import { transpose2d } from '../model/weights/names';
 import { readSafetensors } from '../model/weights/safetensors';
 import { writeTfCheckpoint } from '../model/weights/tf-bundle';
@@ -16,26 +17,6 @@ const DIR = 'tests/fixtures/hf-tiny-bert-zh';
 
 function memFile(name: string, data: Uint8Array): ModelFile {
   return { name, size: data.byteLength, read: async () => data };
-}
-
-/** HF name → Google name and whether the tensor is a kernel stored [in, out]. */
-function googleName(name: string): { name: string; kernel: boolean } | null {
-  const fixed: Record<string, string> = {
-    'cls.predictions.bias': 'cls/predictions/output_bias',
-    'cls.seq_relationship.weight': 'cls/seq_relationship/output_weights',
-    'cls.seq_relationship.bias': 'cls/seq_relationship/output_bias',
-  };
-  if (fixed[name]) return { name: fixed[name], kernel: false };
-  if (name.startsWith('cls.predictions.decoder') || name.endsWith('position_ids')) return null;
-  const kernel = /(query|key|value|dense)\.weight$/.test(name);
-  const g = name
-    .replace(/\.layer\.(\d+)\./, '/layer_$1/')
-    .replace(/_embeddings\.weight$/, '_embeddings')
-    .replace(/LayerNorm\.weight$/, 'LayerNorm/gamma')
-    .replace(/LayerNorm\.bias$/, 'LayerNorm/beta')
-    .replace(/\.weight$/, '/kernel')
-    .replaceAll('.', '/');
-  return { name: g, kernel };
 }
 
 function tfCheckpointFiles(): ModelFile[] {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { googleName } from './google-names.testutil';
 import { isCanonicalName, toCanonical, transpose2d } from './names';
 import { readSafetensors } from './safetensors';
 import { listTfCheckpoint, readTfCheckpoint, writeTfCheckpoint } from './tf-bundle';
@@ -13,22 +14,9 @@ function f32(shape: number[], values?: number[]): RawTensor {
 }
 const named = (name: string, t: RawTensor): RawTensor => ({ ...t, name });
 
-/** Google names for HF names, written out by hand as the inverse of the importer. */
+/** Google names for HF names (null: no TF variable). */
 function toGoogleName(name: string): string | null {
-  const fixed: Record<string, string> = {
-    'cls.predictions.bias': 'cls/predictions/output_bias',
-    'cls.seq_relationship.weight': 'cls/seq_relationship/output_weights',
-    'cls.seq_relationship.bias': 'cls/seq_relationship/output_bias',
-  };
-  if (fixed[name]) return fixed[name];
-  if (name.startsWith('cls.predictions.decoder') || name.endsWith('position_ids')) return null; // no TF variable
-  return name
-    .replace(/\.layer\.(\d+)\./, '/layer_$1/')
-    .replace(/_embeddings\.weight$/, '_embeddings')
-    .replace(/LayerNorm\.weight$/, 'LayerNorm/gamma')
-    .replace(/LayerNorm\.bias$/, 'LayerNorm/beta')
-    .replace(/\.weight$/, '/kernel')
-    .replaceAll('.', '/');
+  return googleName(name)?.name ?? null;
 }
 
 describe('canonical weight names', () => {

@@ -1,10 +1,10 @@
 // Integrated gradients on the tfjs WebGPU backend (Dawn on SwiftShader in Node) against the
 // Hugging Face reference: the backward pass runs as WebGPU kernels too. (attribute() itself,
 // the other targets and the errors are covered on cpu and wasm in ig.test.ts.)
+import { startDawnWebGPU } from '../../gpu/dawn.testutil';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeWebGPU, initBackend } from '../../gpu/backend';
-import { installNodeWebGPU } from '../../gpu/node-gpu';
+import { disposeWebGPU } from '../../gpu/backend';
 import { quietContext } from '../context';
 import type { Session } from '../session';
 import { combineRule, integratePath, IG_RULES } from './ig';
@@ -18,11 +18,7 @@ describe('integrated gradients on webgpu (Dawn)', () => {
   let session: Session;
 
   beforeAll(async () => {
-    const gpu = await installNodeWebGPU();
-    if (!gpu) throw new Error('The `webgpu` package (Dawn) could not be loaded: install it and a Vulkan loader (libvulkan1).');
-    await initBackend({ gpu, override: 'webgpu' });
-    expect(tf.getBackend()).toBe('webgpu');
-    expect(tf.env().getBool('WEBGPU_CPU_FORWARD')).toBe(false);
+    await startDawnWebGPU();
     session = await fixtureSession();
   });
 

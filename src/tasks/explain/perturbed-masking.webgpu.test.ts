@@ -1,10 +1,10 @@
 // Perturbed Masking on the tfjs WebGPU backend (Dawn on SwiftShader): the batched copies and the
 // pairDistance WGSL kernel against the definition run literally (all n² masked sentences, no
 // sharing of x∖{i,j} = x∖{j,i}) with float64 distances.
+import { startDawnWebGPU } from '../../gpu/dawn.testutil';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeWebGPU, initBackend } from '../../gpu/backend';
-import { installNodeWebGPU } from '../../gpu/node-gpu';
+import { disposeWebGPU } from '../../gpu/backend';
 import { quietContext } from '../context';
 import type { Session } from '../session';
 import { spanImpacts } from './perturbed-masking';
@@ -14,10 +14,7 @@ describe('Perturbed Masking on webgpu (Dawn)', () => {
   let session: Session;
 
   beforeAll(async () => {
-    const gpu = await installNodeWebGPU();
-    if (!gpu) throw new Error('The `webgpu` package (Dawn) could not be loaded: install it and a Vulkan loader (libvulkan1).');
-    await initBackend({ gpu, override: 'webgpu' });
-    expect(tf.getBackend()).toBe('webgpu');
+    await startDawnWebGPU();
     session = await fixtureSession();
   });
 

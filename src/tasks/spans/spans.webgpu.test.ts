@@ -1,10 +1,10 @@
 // Span extraction on the tfjs WebGPU backend (Dawn on SwiftShader in Node): the span scores come
 // from the WGSL GlobalPointer kernel. Same float64 reference as the cpu/wasm tests.
+import { startDawnWebGPU } from '../../gpu/dawn.testutil';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeWebGPU, initBackend } from '../../gpu/backend';
+import { disposeWebGPU } from '../../gpu/backend';
 import { KERNEL_NAMES } from '../../gpu/kernels/webgpu-kernels';
-import { installNodeWebGPU } from '../../gpu/node-gpu';
 import { quietContext } from '../context';
 import type { Session } from '../session';
 import { extractSpans } from './spans';
@@ -19,11 +19,7 @@ describe('spans on webgpu (Dawn)', () => {
   let plain: Session;
 
   beforeAll(async () => {
-    const gpu = await installNodeWebGPU();
-    if (!gpu) throw new Error('The `webgpu` package (Dawn) could not be loaded: install it and a Vulkan loader (libvulkan1).');
-    await initBackend({ gpu, override: 'webgpu' });
-    expect(tf.getBackend()).toBe('webgpu');
-    expect(tf.env().getBool('WEBGPU_CPU_FORWARD')).toBe(false);
+    await startDawnWebGPU();
     efficient = await fixtureWith(randomSpanHead(EFFICIENT), { span_types: ['ui_term', 'file_name'], span_head_size: 16 });
     plain = await fixtureWith(randomSpanHead(PLAIN), { span_head: { labels: ['a', 'b', 'c'] } });
   });
