@@ -40,6 +40,7 @@ test('the UI switches between English and Chinese', async ({ page }) => {
   await page.getByTestId('lang-switch').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('BERT 演练场');
   await expect(page.getByTestId('tab-fill-mask')).toHaveText('完形填空');
+  await expect(page.getByTestId('backend-reason')).toContainText('软件实现');
 });
 
 test('tabs are keyboard usable', async ({ page }) => {

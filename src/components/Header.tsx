@@ -1,5 +1,14 @@
 import { useApp, setState } from '../store/store';
-import { useT } from '../i18n';
+import { useT, type MessageKey } from '../i18n';
+import type { BackendReasonCode } from '../gpu/backend-names';
+
+const REASON_KEYS: Record<BackendReasonCode, MessageKey> = {
+  explicit: 'reasonExplicit',
+  hardware: 'reasonHardware',
+  software: 'reasonSoftware',
+  'no-adapter': 'reasonNoAdapter',
+  'no-webgpu': 'reasonNoWebgpu',
+};
 
 export function BackendBadge() {
   const t = useT();
@@ -13,7 +22,7 @@ export function BackendBadge() {
     <div className={`badge badge-${backendStatus}`} data-testid="backend-badge" data-backend={backendReport?.backend ?? ''} data-status={backendStatus}>
       <strong>{t('backend')}: {label}</strong>
       {adapter && <span className="badge-adapter" data-testid="adapter"> · {[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' / ')}{adapter.isSoftware ? ' (software)' : ''}</span>}
-      {backendReport && <div className="badge-reason" data-testid="backend-reason">{t('why')}: {backendReport.reason}</div>}
+      {backendReport && <div className="badge-reason" data-testid="backend-reason">{t('why')}: {t(REASON_KEYS[backendReport.reasonCode])}</div>}
       {backendStatus === 'recovering' && <div className="badge-warn" role="status">{t('deviceLost')}</div>}
       {backendStatus === 'ready' && backendMessage === 'recovered' && <div className="badge-ok" role="status" data-testid="device-recovered">{t('deviceRecovered')}</div>}
       {backendStatus === 'failed' && backendMessage && <div className="error" role="alert">{backendMessage}</div>}

@@ -11,10 +11,14 @@ export interface AdapterSummary {
   isSoftware: boolean;
 }
 
+export type BackendReasonCode = 'explicit' | 'hardware' | 'software' | 'no-adapter' | 'no-webgpu';
+
 export interface BackendReport {
   backend: BackendName;
-  /** Why this backend was chosen, in plain words. */
+  /** Why this backend was chosen, in plain words (English). */
   reason: string;
+  /** The same as a code, for UIs that translate it. */
+  reasonCode: BackendReasonCode;
   adapter: AdapterSummary | null;
   /** Device limits actually granted (WebGPU only). */
   limits: Record<string, number>;

@@ -9,8 +9,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
-import type { AdapterSummary, BackendName, BackendReport } from './backend-names';
-export { BACKEND_NAMES, isBackendName, type AdapterSummary, type BackendName, type BackendReport } from './backend-names';
+import type { AdapterSummary, BackendName, BackendReasonCode, BackendReport } from './backend-names';
+export { BACKEND_NAMES, isBackendName, type AdapterSummary, type BackendName, type BackendReasonCode, type BackendReport } from './backend-names';
 
 export interface BackendOptions {
   override?: BackendName | null;
@@ -110,9 +110,11 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
 
   let backend: BackendName;
   let reason: string;
+  let reasonCode: BackendReasonCode;
   if (opts.override) {
     backend = opts.override;
     reason = `requested explicitly (${opts.override})`;
+    reasonCode = 'explicit';
     if (backend === 'webgpu' && !adapter) {
       throw new Error(
         gpu
@@ -123,12 +125,15 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
   } else if (adapter && summary && !summary.isSoftware) {
     backend = 'webgpu';
     reason = `hardware WebGPU adapter: ${describeAdapter(summary)}`;
+    reasonCode = 'hardware';
   } else if (summary) {
     backend = 'wasm';
     reason = `the WebGPU adapter is software (${describeAdapter(summary)}); wasm is faster on a CPU`;
+    reasonCode = 'software';
   } else {
     backend = 'wasm';
     reason = gpu ? 'no WebGPU adapter available' : 'this environment has no WebGPU';
+    reasonCode = gpu ? 'no-adapter' : 'no-webgpu';
   }
 
   let limits: Record<string, number> = {};
@@ -142,6 +147,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
   return {
     backend,
     reason,
+    reasonCode,
     adapter: summary,
     limits,
     features: adapter ? [...adapter.features].map(String).sort() : [],
