@@ -37,6 +37,14 @@ export function excludedTokens(tokenizer: BertTokenizer): Uint8Array {
   return mask;
 }
 
+/** Ids a generated text must never contain: the excluded tokens except the end token. */
+export function bannedInGeneration(tokenizer: BertTokenizer): number[] {
+  const excluded = excludedTokens(tokenizer);
+  const ids: number[] = [];
+  excluded.forEach((x, id) => x && id !== tokenizer.sepId && ids.push(id));
+  return ids;
+}
+
 /** Whether every token of x may be sampled (x lies in the target's support). */
 export function inSupport(x: readonly number[], excluded: Uint8Array): boolean {
   return x.every((id) => !excluded[id]);

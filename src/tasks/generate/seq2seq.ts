@@ -9,6 +9,7 @@ import { asCancelled, clampInt, decodeOutput, nowMs, type Notices } from './comm
 import { encodeSentence } from './sentence-embed';
 import { UniLMDecoder, type KVCache, type UniLMSource } from './unilm';
 import type { PredictFn } from '../decoding/decoder';
+import { bannedInGeneration } from './gibbs-core';
 
 export type Strategy = 'greedy' | 'beam' | 'sample';
 
@@ -112,7 +113,7 @@ export async function generateText(session: Session, params: GenerateParams, ctx
   const maxSource = clampInt(params.maxSourceLength, 64, 3, maxPositions - maxLength, 'The maximum source length', notices);
   const source = encodeSentence(session, params.text, maxSource, 'The source text');
   if (source.truncated) notices.push(`The source text was longer than ${maxSource} tokens and was cut to fit.`);
-  const decoder = new UniLMDecoder(session.model, source, maxLength);
+  const decoder = new UniLMDecoder(session.model, source, maxLength, bannedInGeneration(session.tokenizer));
   const seed = strategy === 'sample' ? Math.trunc(params.seed ?? Date.now() % 2 ** 31) : null;
   let generated = 0;
   let live = 1;
@@ -189,7 +190,7 @@ export async function consistencyCheck(session: Session, params: ConsistencyPara
         await yieldAndCheck(ctx.signal);
         if (state === null) {
           current?.dispose();
-          current = new UniLMDecoder(session.model, source, maxLength);
+          current = new UniLMDecoder(session.model, source, maxLength, bannedInGeneration(session.tokenizer));
         }
         return current!.predict(inputs, outputIds, state);
       },

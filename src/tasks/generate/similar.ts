@@ -10,6 +10,7 @@ import type { Session } from '../session';
 import { asCancelled, clampInt, decodeOutput, nowMs, type Notices } from './common';
 import { cosine, encodeSentence, SentenceEncoder, type Pooling, type PoolingChoice } from './sentence-embed';
 import { checkSeq2SeqModel, UniLMDecoder } from './unilm';
+import { bannedInGeneration } from './gibbs-core';
 
 export interface SimilarParams {
   text: string;
@@ -118,7 +119,7 @@ export async function similarQuestions(session: Session, params: SimilarParams, 
   const maxSource = clampInt(params.maxSourceLength, SIMILAR_DEFAULTS.maxSourceLength, 3, session.model.config.maxPositions - maxLength, 'The maximum question length', notices);
   const source = encodeSentence(session, params.text, maxSource, 'The question');
   if (source.truncated) notices.push(`The question was longer than ${maxSource} tokens and was cut to fit.`);
-  const decoder = new UniLMDecoder(session.model, source, maxLength);
+  const decoder = new UniLMDecoder(session.model, source, maxLength, bannedInGeneration(session.tokenizer));
   const encoder = new SentenceEncoder(session, params.pooling);
   const sampleStart = nowMs();
   const seen = new Set<string>();

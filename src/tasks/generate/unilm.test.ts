@@ -118,3 +118,21 @@ describe('UniLM decoding with a key/value cache (cpu)', () => {
     }
   });
 });
+
+describe('tokens a generated text must never contain', () => {
+  it('scores the banned ids −Infinity and leaves the others (the end token included) alone', async () => {
+    const { bannedInGeneration } = await import('./gibbs-core');
+    const banned = bannedInGeneration(session.tokenizer);
+    const tok = session.tokenizer;
+    expect(banned).toContain(tok.idToToken.indexOf('[unused1]'));
+    expect(banned).toEqual(expect.arrayContaining([tok.clsId, tok.maskId, tok.padId, tok.unkId]));
+    expect(banned).not.toContain(tok.sepId);
+    const decoder = new UniLMDecoder(session.model, source, 4, banned);
+    const out = await decoder.predict(source, [[]], null);
+    decoder.dispose();
+    const row = out.logProbs[0]!;
+    for (const id of banned) expect(row[id]).toBe(-Infinity);
+    expect(Number.isFinite(row[tok.sepId]!)).toBe(true);
+    expect(Number.isFinite(row[tok.convertTokensToIds(['天'])[0]!]!)).toBe(true);
+  });
+});

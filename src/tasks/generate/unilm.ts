@@ -80,6 +80,8 @@ export class UniLMDecoder {
     private readonly model: BertModel,
     private readonly source: UniLMSource,
     maxLength: number,
+    /** Token ids a generated text must never contain (their scores become −Infinity). */
+    private readonly banned: readonly number[] = [],
   ) {
     checkSeq2SeqModel(model, 'generation');
     checkSource(model, source, maxLength);
@@ -97,6 +99,7 @@ export class UniLMDecoder {
       disposeCache(this.live);
       this.live = next.cache;
     }
+    for (const id of this.banned) for (let r = 0; r < outputIds.length; r++) flat[r * this.model.config.vocabSize + id] = -Infinity;
     return { logProbs: splitRows(flat, outputIds.length, this.model.config.vocabSize), state: next.cache };
   };
 
