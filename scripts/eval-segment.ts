@@ -11,9 +11,8 @@ import { dict } from '@node-rs/jieba/dict.js';
 import { flagString, parseArgs } from '../src/cli/args';
 import { CliError, loadModelDir, startBackend } from '../src/cli/common';
 import type { DistanceMetric } from '../src/gpu/kernels';
-import { quietContext } from '../src/tasks/context';
-import { impactMatrix } from '../src/tasks/explain/impact-matrix';
-import { addCounts, allGaps, countBoundaries, gapsOfSpans, gapsOfWords, score, type BoundaryCounts, type BoundaryScore } from '../src/tasks/explain/segment-eval';
+import type { BoundaryScore } from '../src/tasks/explain/segment-eval';
+import { evaluateSegmentation } from '../src/tasks/eval/task-evals';
 
 function optionalNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -43,20 +42,21 @@ async function main(): Promise<void> {
   const threshold = optionalNumber(flagString(args, 'threshold'), 'threshold');
   const metric = (flagString(args, 'metric') ?? 'euclidean') as DistanceMetric;
   const jieba = Jieba.withDict(dict);
-  const empty: BoundaryCounts = { predicted: 0, gold: 0, correct: 0 };
-  let ours = empty;
-  let baseline = empty;
   const sentences: unknown[] = [];
   const started = performance.now();
-  for (const [i, text] of lines.entries()) {
-    const r = await impactMatrix(session, { text, layer, threshold, metric, tree: false }, quietContext());
-    const gold = gapsOfWords(jieba.cut(text, false), r.offsets, text);
-    const mine = countBoundaries(gapsOfSpans(r.segments), gold);
-    ours = addCounts(ours, mine);
-    baseline = addCounts(baseline, countBoundaries(allGaps(r.tokens.length), gold));
-    sentences.push({ text, words: r.segments.map((s) => s.text), jieba: jieba.cut(text, false), threshold: r.threshold, ...score(mine) });
-    process.stderr.write(`\r${i + 1}/${lines.length} sentences`);
-  }
+  const scores = await evaluateSegmentation(
+    session,
+    lines,
+    (text) => jieba.cut(text, false),
+    {
+      maxTokens: Infinity,
+      layer,
+      threshold,
+      metric,
+      onSentence: (d) => sentences.push({ text: d.text, words: d.words, jieba: d.reference, threshold: d.threshold, ...d.score }),
+    },
+    { signal: new AbortController().signal, progress: (done, total) => process.stderr.write(`\r${done}/${total} sentences`) },
+  );
   process.stderr.write('\n');
   const result = {
     model: flagString(args, 'model'),
@@ -64,8 +64,8 @@ async function main(): Promise<void> {
     layer: layer ?? session.model.config.numLayers,
     metric,
     threshold: threshold ?? 'per sentence (otsu)',
-    perturbed_masking: score(ours),
-    all_cuts_baseline: score(baseline),
+    perturbed_masking: scores.perturbedMasking,
+    all_cuts_baseline: scores.allCutsBaseline,
     seconds: (performance.now() - started) / 1000,
   };
   process.stdout.write(`${'word boundaries vs jieba'.padEnd(26)} ${'P'.padStart(7)} ${'R'.padStart(7)} ${'F1'.padStart(7)}   correct/predicted of gold\n`);
