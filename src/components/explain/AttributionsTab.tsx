@@ -5,7 +5,8 @@ import { useApp } from '../../store/store';
 import type { IgBaseline, IgRule, IgTarget } from '../../tasks/explain';
 import { ProgressBar } from '../ProgressBar';
 import { AttributionView } from './AttributionView';
-import { attributionPng, downloadBlob, downloadJson } from './download';
+import { downloadBlob } from '../download';
+import { attributionPng, downloadJson } from './download';
 import './explain.css';
 
 const MASK = '[MASK]';

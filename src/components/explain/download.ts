@@ -3,17 +3,7 @@
 import type { AttributeResult } from '../../tasks/explain';
 import { divergingColor, fmt, maxAbs } from './colors';
 import { paintRuns } from './paint';
-
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { downloadBlob } from '../download';
 
 export function downloadJson(value: unknown, filename: string): void {
   downloadBlob(new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' }), filename);

@@ -1,6 +1,7 @@
 // Small form controls shared by the generation tabs, and result export (download / copy).
 import { useState, type ReactNode } from 'react';
 import { useT } from '../../i18n';
+import { downloadBlob } from '../download';
 
 export function NumberField(props: {
   label: ReactNode;
@@ -39,14 +40,7 @@ export function Toggle(props: { label: ReactNode; checked: boolean; onChange: (v
 
 /** Saves `text` as a file through a temporary link. */
 export function download(filename: string, text: string, mime: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadBlob(new Blob([text], { type: `${mime};charset=utf-8` }), filename);
 }
 
 /** JSON and text downloads plus copy-to-clipboard of one result. */
