@@ -171,9 +171,11 @@ export class BertModel {
     return tf.tidy(() => {
       const x = hidden.reshape([b * lq, h]) as tf.Tensor2D; // [M, H]
       // Projections, [M, H] → [B, Lq, N, D], then heads to the front.
-      const q = dense(x, layer.query).reshape([b, lq, n, d]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, N, Lq, D]
-      let keyT = dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1]) as tf.Tensor4D; // [B, N, D, Lq]
-      let value = dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, N, Lq, D]
+      // With one query position (a cached decoding step) the head transposes are pure reshapes.
+      const one = lq === 1;
+      const q = (one ? dense(x, layer.query).reshape([b, n, 1, d]) : dense(x, layer.query).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
+      let keyT = (one ? dense(x, layer.key).reshape([b, n, d, 1]) : dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1])) as tf.Tensor4D; // [B, N, D, Lq]
+      let value = (one ? dense(x, layer.value).reshape([b, n, 1, d]) : dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
       let context: tf.Tensor4D;
       let probs: tf.Tensor4D | undefined;
       if (this.attention.kind === 'linear' && (past || returnKV)) {
@@ -186,7 +188,7 @@ export class BertModel {
         }
         ({ context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern)); // [B, N, Lq, D]
       }
-      const merged = context.transpose([0, 2, 1, 3]).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
+      const merged = (one ? context : context.transpose([0, 2, 1, 3])).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
       const attended = layerNorm(tf.add(dense(merged, layer.attentionOutput), x), layer.attentionNorm, c); // [M, H]
       const inner = denseAct(attended, layer.intermediate, this.config.hiddenAct, c); // [M, I]
       const out = layerNorm(tf.add(dense(inner, layer.output), attended), layer.outputNorm, c); // [M, H]
