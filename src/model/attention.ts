@@ -5,6 +5,7 @@
 // up by `BertModel.create` with no change to the graph.
 import * as tf from '@tensorflow/tfjs';
 import type { AttentionKind, BertConfig } from './config';
+import { selfAttention } from './fused-ops';
 
 /** Score added where a key is masked out: float32's lowest value, as Hugging Face does. */
 export const MASKED_SCORE = -3.4028234663852886e38;
@@ -66,6 +67,13 @@ export interface AttentionKernel {
   /** Folded into the query weights at load time (1/√headDim for softmax attention). */
   queryScale: number;
   attend: AttendFn;
+  /**
+   * The same attention on the projections' own layout, for a plain forward (no cache, no
+   * probabilities): q [B, Lq, N·D], k and v [B, Lk, N·D], bias as for `attend` with one head
+   * axis of 1 → context [B, Lq, N·D]. Saves the head transposes; one fused kernel where the
+   * backend has it.
+   */
+  attendMerged?: (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor4D | null, heads: number) => tf.Tensor3D;
 }
 
 export const softmaxAttend: AttendFn = (q, keyT, value, bias, wantProbs) => {
@@ -78,7 +86,9 @@ export const softmaxAttend: AttendFn = (q, keyT, value, bias, wantProbs) => {
 export type AttentionKernelFactory = (config: BertConfig) => AttentionKernel;
 
 const factories = new Map<AttentionKind, AttentionKernelFactory>([
-  ['softmax', (config) => ({ kind: 'softmax', queryScale: 1 / Math.sqrt(config.hiddenSize / config.numHeads), attend: softmaxAttend })],
+  ['softmax', (config) => ({
+    kind: 'softmax', queryScale: 1 / Math.sqrt(config.hiddenSize / config.numHeads), attend: softmaxAttend, attendMerged: selfAttention,
+  })],
 ]);
 
 /** Makes `config.attention === kind` models runnable. Later registrations replace earlier ones. */

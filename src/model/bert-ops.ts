@@ -1,32 +1,32 @@
 // Small graph pieces of the BERT forward pass: dense, LayerNorm, activations.
 // All work on 2-D [rows, features] tensors; callers reshape (free) around them.
+// LayerNorm and the exact GELU are single fused kernels where the backend has them (fused-ops.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from './config';
 import type { DenseParams, LayerNormParams } from './bert-weights';
+import { biasGelu, residualLayerNorm } from './fused-ops';
 
 /** Scalars the graph uses on every call, uploaded once instead of once per op. */
 export interface GraphConstants {
-  eps: tf.Scalar; // layer_norm_eps
+  eps: number; // layer_norm_eps (an attribute of the LayerNorm kernel, not a tensor)
   half: tf.Scalar; // 0.5
   one: tf.Scalar; // 1
-  invSqrt2: tf.Scalar; // 1/√2, exact GELU
   tanhScale: tf.Scalar; // √(2/π), tanh GELU
   cubic: tf.Scalar; // 0.044715, tanh GELU
 }
 
 export function makeGraphConstants(layerNormEps: number): GraphConstants {
   return {
-    eps: tf.keep(tf.scalar(layerNormEps)),
+    eps: layerNormEps,
     half: tf.keep(tf.scalar(0.5)),
     one: tf.keep(tf.scalar(1)),
-    invSqrt2: tf.keep(tf.scalar(Math.SQRT1_2)),
     tanhScale: tf.keep(tf.scalar(Math.sqrt(2 / Math.PI))),
     cubic: tf.keep(tf.scalar(0.044715)),
   };
 }
 
 export function disposeGraphConstants(c: GraphConstants): void {
-  for (const t of Object.values(c)) t.dispose();
+  tf.dispose([c.half, c.one, c.tanhScale, c.cubic]);
 }
 
 /** x [M, in] · kernel [in, out] + bias → [M, out], with ReLU fused in when asked. */
@@ -35,22 +35,16 @@ export function dense(x: tf.Tensor2D, p: DenseParams, activation?: 'relu'): tf.T
 }
 
 /**
- * LayerNorm over the last axis of x [M, H]. The variance is the mean of squared deviations from
- * the mean (not E[x²] − E[x]², which cancels catastrophically in float32 with eps = 1e-12).
+ * LayerNorm(x + residual) over the last axis of x [M, H]; residual [R, H] repeats over the rows
+ * when R < M (R divides M), or is absent.
  */
-export function layerNorm(x: tf.Tensor2D, p: LayerNormParams, c: GraphConstants): tf.Tensor2D {
-  const mean = tf.mean(x, -1, true); // [M, 1]
-  const centred = tf.sub(x, mean); // [M, H]
-  const variance = tf.mean(tf.square(centred), -1, true); // [M, 1]
-  const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, c.eps))); // [M, H]
-  return tf.add(tf.mul(normed, p.gamma), p.beta);
+export function layerNorm(x: tf.Tensor2D, p: LayerNormParams, c: GraphConstants, residual: tf.Tensor2D | null = null): tf.Tensor2D {
+  return residualLayerNorm(x, residual, p.gamma, p.beta, c.eps);
 }
 
-/** gelu: exact 0.5·x·(1 + erf(x/√2)); gelu_new: the tanh approximation. */
-export function activate(x: tf.Tensor2D, act: HiddenAct, c: GraphConstants): tf.Tensor2D {
+/** gelu_new: the tanh approximation of GELU; relu. (Exact gelu is fused with the bias: denseAct.) */
+export function activate(x: tf.Tensor2D, act: Exclude<HiddenAct, 'gelu'>, c: GraphConstants): tf.Tensor2D {
   switch (act) {
-    case 'gelu':
-      return tf.mul(tf.mul(x, c.half), tf.add(c.one, tf.erf(tf.mul(x, c.invSqrt2))));
     case 'gelu_new': {
       const inner = tf.mul(c.tanhScale, tf.add(x, tf.mul(c.cubic, tf.mul(tf.square(x), x))));
       return tf.mul(tf.mul(x, c.half), tf.add(c.one, tf.tanh(inner)));
@@ -60,7 +54,9 @@ export function activate(x: tf.Tensor2D, act: HiddenAct, c: GraphConstants): tf.
   }
 }
 
-/** dense followed by the hidden activation; ReLU rides inside the matMul kernel. */
+/** dense followed by the hidden activation; ReLU rides inside the matMul kernel, exact GELU takes the bias. */
 export function denseAct(x: tf.Tensor2D, p: DenseParams, act: HiddenAct, c: GraphConstants): tf.Tensor2D {
-  return act === 'relu' ? dense(x, p, 'relu') : activate(dense(x, p), act, c);
+  if (act === 'relu') return dense(x, p, 'relu');
+  if (act === 'gelu') return biasGelu(tf.matMul(x, p.kernel), p.bias); // [M, in] · [in, out] → [M, out]
+  return activate(dense(x, p), act, c);
 }

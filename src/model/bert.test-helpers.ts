@@ -212,3 +212,23 @@ export async function runCase(model: BertModel, c: RefCase, useMask3d: boolean, 
   tf.dispose([ids, types, mask, out as unknown as tf.TensorContainer]);
   return result;
 }
+
+/**
+ * Every layer's output [layers][B][L][H] of a forward that returns no attention probabilities:
+ * the path a plain forward takes (fused attention on the projections' layout, where the backend has it).
+ */
+export async function hiddenStatesWithoutAttentions(model: BertModel, c: RefCase, useMask3d: boolean): Promise<N4> {
+  const { input_ids, token_type_ids, attention_mask, attention_mask_3d } = c.inputs;
+  const b = input_ids.length;
+  const l = input_ids[0]!.length;
+  const mask = useMask3d && attention_mask_3d ? tf.tensor3d(attention_mask_3d, [b, l, l], 'int32') : int2d(attention_mask);
+  const ids = int2d(input_ids);
+  const types = int2d(token_type_ids);
+  const hidden = tf.tidy(() => {
+    const f = model.forward({ inputIds: ids, typeIds: types, attentionMask: mask, outputHiddenStates: true });
+    return tf.stack(f.hiddenStates); // [layers, B, L, H]
+  });
+  const out = (await hidden.array()) as N4;
+  tf.dispose([ids, types, mask, hidden]);
+  return out;
+}

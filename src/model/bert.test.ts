@@ -7,7 +7,7 @@ import {
   additiveMaskBias, BertModel, MASKED_SCORE, MissingHeadError, registerAttentionKernel, WeightFormatError, type WeightMap,
 } from './bert';
 import {
-  expectClose, expectMaskLogits, expectMlmMatches, int2d, loadReference, runCase, tidy, tinyConfig, tinyWeights, type RefCase,
+  expectClose, expectMaskLogits, expectMlmMatches, hiddenStatesWithoutAttentions, int2d, loadReference, runCase, tidy, tinyConfig, tinyWeights, type RefCase,
 } from './bert.test-helpers';
 import { unilmMask } from './masks';
 
@@ -58,6 +58,12 @@ describe.each(['cpu', 'wasm'] as const)('BertModel on %s', (backend) => {
       await expectCaseMatches(model, c, true);
     });
   }
+
+  it('matches Hugging Face without attention outputs (the fused attention path), 2-D and 3-D masks', async () => {
+    for (const [c, mask3d] of [...ref.cases.map((x) => [x, false] as const), ...ref.unilm_cases.map((x) => [x, true] as const)]) {
+      expectClose(`${c.id} hidden states, no attentions`, await hiddenStatesWithoutAttentions(model, c, mask3d), c.outputs.hidden_states, 1e-4);
+    }
+  });
 
   it('leaves no tensors behind: 20 forwards inside tf.tidy, single calls outside it', async () => {
     const c = ref.cases.find((x) => x.id === 'padded_batch')!;

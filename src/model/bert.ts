@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
 import { attentionKernelFor, additiveMaskBias, type AttentionKernel, type AttentionPattern } from './attention';
 import { linearStateAttend } from './linear-attention';
-import { disposeBertParams, loadBertParams, type BertParams, type WeightMap } from './bert-weights';
+import { disposeBertParams, loadBertParams, type BertParams, type DenseParams, type WeightMap } from './bert-weights';
 import { dense, denseAct, disposeGraphConstants, layerNorm, makeGraphConstants, type GraphConstants } from './bert-ops';
 
 export { weightMapFromRaw, type WeightMap } from './bert-weights';
@@ -149,9 +149,9 @@ export class BertModel {
       const words = inputsEmbeds ?? gatherRows(p.wordEmbeddings, inputIds); // [B, L, H]
       const types = typeIds ? gatherRows(p.typeEmbeddings, typeIds) : tf.slice(p.typeEmbeddings, [0, 0], [1, h]); // [B, L, H] or [1, H]
       const positions = tf.slice(p.positionEmbeddings, [positionOffset, 0], [l, h]); // [L, H]
-      // Same summation order as HF: (words + types) + positions.
-      const sum = tf.add(tf.add(words, types), positions).reshape([b * l, h]) as tf.Tensor2D; // [M, H]
-      return layerNorm(sum, p.embeddingNorm, this.constants).reshape([b, l, h]) as tf.Tensor3D;
+      // Same summation order as HF: (words + types) + positions; the LayerNorm kernel adds the positions.
+      const wordsTypes = tf.add(words, types).reshape([b * l, h]) as tf.Tensor2D; // [M, H]
+      return layerNorm(wordsTypes, p.embeddingNorm, this.constants, positions).reshape([b, l, h]) as tf.Tensor3D;
     });
   }
 
@@ -170,30 +170,40 @@ export class BertModel {
     const c = this.constants;
     return tf.tidy(() => {
       const x = hidden.reshape([b * lq, h]) as tf.Tensor2D; // [M, H]
-      // Projections, [M, H] → [B, Lq, N, D], then heads to the front.
-      // With one query position (a cached decoding step) the head transposes are pure reshapes.
-      const one = lq === 1;
-      const q = (one ? dense(x, layer.query).reshape([b, n, 1, d]) : dense(x, layer.query).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
-      let keyT = (one ? dense(x, layer.key).reshape([b, n, d, 1]) : dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1])) as tf.Tensor4D; // [B, N, D, Lq]
-      let value = (one ? dense(x, layer.value).reshape([b, n, 1, d]) : dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
-      let context: tf.Tensor4D;
+      let merged: tf.Tensor2D; // [M, H], heads merged
+      let keyT: tf.Tensor4D | undefined;
+      let value: tf.Tensor4D | undefined;
       let probs: tf.Tensor4D | undefined;
-      if (this.attention.kind === 'linear' && (past || returnKV)) {
-        // Recurrent linear attention: the state replaces the growing key/value cache.
-        ({ context, state: [keyT, value] } = linearStateAttend(q, keyT, value, bias, past));
+      const attendMerged = this.attention.attendMerged;
+      if (attendMerged && !past && !returnKV && !outputAttentions && (!bias || (bias.rank === 4 && bias.shape[1] === 1))) {
+        // A plain forward: attention straight on the projections' [B, L, N·D] layout.
+        const proj = (p: DenseParams) => dense(x, p).reshape([b, lq, h]) as tf.Tensor3D; // [B, Lq, H]
+        merged = attendMerged(proj(layer.query), proj(layer.key), proj(layer.value), bias as tf.Tensor4D | null, n).reshape([b * lq, h]) as tf.Tensor2D;
       } else {
-        if (past) {
-          keyT = tf.concat([past.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
-          value = tf.concat([past.value, value], 2); // [B, N, Lpast + Lq, D]
+        // Projections, [M, H] → [B, Lq, N, D], then heads to the front.
+        // With one query position (a cached decoding step) the head transposes are pure reshapes.
+        const one = lq === 1;
+        const q = (one ? dense(x, layer.query).reshape([b, n, 1, d]) : dense(x, layer.query).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
+        keyT = (one ? dense(x, layer.key).reshape([b, n, d, 1]) : dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1])) as tf.Tensor4D; // [B, N, D, Lq]
+        value = (one ? dense(x, layer.value).reshape([b, n, 1, d]) : dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
+        let context: tf.Tensor4D;
+        if (this.attention.kind === 'linear' && (past || returnKV)) {
+          // Recurrent linear attention: the state replaces the growing key/value cache.
+          ({ context, state: [keyT, value] } = linearStateAttend(q, keyT, value, bias, past));
+        } else {
+          if (past) {
+            keyT = tf.concat([past.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
+            value = tf.concat([past.value, value], 2); // [B, N, Lpast + Lq, D]
+          }
+          ({ context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern)); // [B, N, Lq, D]
         }
-        ({ context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern)); // [B, N, Lq, D]
+        merged = (one ? context : context.transpose([0, 2, 1, 3])).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
       }
-      const merged = (one ? context : context.transpose([0, 2, 1, 3])).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
-      const attended = layerNorm(tf.add(dense(merged, layer.attentionOutput), x), layer.attentionNorm, c); // [M, H]
+      const attended = layerNorm(dense(merged, layer.attentionOutput), layer.attentionNorm, c, x); // LayerNorm(attn + x), [M, H]
       const inner = denseAct(attended, layer.intermediate, this.config.hiddenAct, c); // [M, I]
-      const out = layerNorm(tf.add(dense(inner, layer.output), attended), layer.outputNorm, c); // [M, H]
+      const out = layerNorm(dense(inner, layer.output), layer.outputNorm, c, attended); // LayerNorm(ffn + attended), [M, H]
       const result: LayerResult = { hidden: out.reshape([b, lq, h]) as tf.Tensor3D };
-      if (returnKV) result.kv = { keyT, value };
+      if (returnKV) result.kv = { keyT: keyT!, value: value! };
       if (probs) result.attention = probs;
       return result as unknown as tf.TensorContainer;
     }) as unknown as LayerResult;

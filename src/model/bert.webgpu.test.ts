@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeWebGPU } from '../gpu/backend';
 import { BertModel } from './bert';
 import {
-  expectClose, expectMaskLogits, expectMlmMatches, int2d, loadReference, runCase, tinyConfig, tinyWeights,
+  expectClose, expectMaskLogits, expectMlmMatches, hiddenStatesWithoutAttentions, int2d, loadReference, runCase, tinyConfig, tinyWeights,
 } from './bert.test-helpers';
 
 const ref = loadReference();
@@ -41,6 +41,12 @@ describe('BertModel on webgpu (Dawn)', () => {
       else if (o.mlm_logits_at_mask) expectMaskLogits(c.id, r.mlm!, r.l, config.vocabSize, c, 2e-4, true);
     });
   }
+
+  it('matches Hugging Face without attention outputs (the fused attention kernel), 2-D and 3-D masks', async () => {
+    for (const [c, mask3d] of [...ref.cases.map((x) => [x, false] as const), ...ref.unilm_cases.map((x) => [x, true] as const)]) {
+      expectClose(`${c.id} hidden states, no attentions`, await hiddenStatesWithoutAttentions(model, c, mask3d), c.outputs.hidden_states, 1e-4);
+    }
+  });
 
   it('leaves no tensors behind over 20 forwards inside tf.tidy', async () => {
     const c = ref.cases.find((x) => x.id === 'zh_short')!;

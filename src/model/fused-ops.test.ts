@@ -1,0 +1,193 @@
+// The fused kernels of the wasm and cpu backends against float64 references and against the
+// composed tfjs ops they replace, at several shapes including odd ones; their gradients against
+// the composed ops' gradients. Relative error: |got − want| / max(|want|, rms(want)) (check.ts).
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../gpu/backend';
+import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from '../gpu/kernels/check';
+import { ERFC_COEFFS, erfcNonNegative, geluErf } from '../cpu/fused-rows';
+import { additiveMaskBias, MASKED_SCORE } from './attention';
+import {
+  biasGelu, biasGeluOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention, selfAttentionOps,
+} from './fused-ops';
+import { attentionRef, biasGeluRef, erfcLargeRef, erfRef, geluRef, residualLayerNormRef } from './fused-reference';
+
+const seed = kernelSeed();
+const rand = seededRandom(seed);
+const replay = `(seed ${seed}; replay with KERNEL_SEED=${seed})`;
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
+  const r = compareToReference(got, want);
+  const text = `${what}: ${describeReport(r)} ${replay}`;
+  expect(r.nonFinite, text).toBe(0);
+  expect(r.maxRel, text).toBeLessThanOrEqual(tol);
+}
+
+/** Names of the kernels `fn` runs (tf.profile), to prove the fused path was taken. */
+async function kernelsRun(fn: () => tf.Tensor): Promise<string[]> {
+  const info = await tf.profile(() => fn());
+  info.result instanceof tf.Tensor && info.result.dispose();
+  return info.kernels.map((k) => k.name);
+}
+
+describe('the JS GELU', () => {
+  it('has erfc to 2e-8 relative and GELU to 1e-7 over [−12, 12], both tails included', () => {
+    let worstErfc = 0;
+    let worstGelu = 0;
+    for (let i = 0; i <= 24000; i++) {
+      const x = -12 + i / 1000;
+      const z = Math.abs(x);
+      const wantErfc = z < 3 ? 1 - erfRef(z) : erfcLargeRef(z);
+      worstErfc = Math.max(worstErfc, Math.abs(erfcNonNegative(z) - wantErfc) / wantErfc);
+      const want = geluRef(x);
+      worstGelu = Math.max(worstGelu, Math.abs(geluErf(x) - want) / Math.max(Math.abs(want), 1e-30));
+    }
+    expect(worstErfc).toBeLessThan(2e-8);
+    expect(worstGelu).toBeLessThan(1e-7);
+    expect(geluErf(0)).toBe(0);
+    expect(Number.isNaN(geluErf(NaN))).toBe(true);
+  });
+
+  it('the float64 reference erf agrees with known values', () => {
+    expect(erfRef(0.5)).toBeCloseTo(0.5204998778130465, 14);
+    expect(erfRef(-2)).toBeCloseTo(-0.9953222650189527, 14);
+    expect(erfcLargeRef(4) / 1.541725790028002e-8).toBeCloseTo(1, 12);
+  });
+
+  it('the WGSL kernel carries the same erfc coefficients', () => {
+    const wgsl = readFileSync('shaders/bias_gelu.wgsl', 'utf8');
+    const found = [...wgsl.matchAll(/const ERFC_C(\d+): f32 = (-?[\d.e-]+);/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(found.map(([, c]) => c)).toEqual([...ERFC_COEFFS]);
+    expect(found.map(([i]) => i)).toEqual(ERFC_COEFFS.map((_, i) => i));
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend({ override: backend, gpu: null });
+    expect(tf.getBackend()).toBe(backend);
+  });
+
+  it('are registered and run as one kernel each', async () => {
+    for (const name of Object.values(FUSED_KERNEL_NAMES)) expect(hasFusedKernel(name), name).toBe(true);
+    const x = tf.randomNormal([5, 8]) as tf.Tensor2D;
+    const g = tf.ones([8]) as tf.Tensor1D;
+    expect(await kernelsRun(() => residualLayerNorm(x, x, g, g, 1e-12))).toEqual([FUSED_KERNEL_NAMES.residualLayerNorm]);
+    expect(await kernelsRun(() => residualLayerNorm(x, null, g, g, 1e-12))).toEqual([FUSED_KERNEL_NAMES.layerNorm]);
+    expect(await kernelsRun(() => biasGelu(x, g))).toEqual([FUSED_KERNEL_NAMES.biasGelu]);
+    const x3 = x.reshape([1, 5, 8]) as tf.Tensor3D;
+    expect(await kernelsRun(() => selfAttention(x3, x3, x3, null, 2))).toEqual([FUSED_KERNEL_NAMES.attention]);
+    tf.dispose([x, g, x3]);
+  });
+
+  it.each([
+    [1, 1, 0], [3, 5, 3], [7, 64, 7], [12, 64, 4], [33, 768, 33], [6, 100, 0],
+  ])('residualLayerNorm [%i, %i] with residual rows %i (0: none) matches float64 and the composed ops', async (m, h, r) => {
+    const xs = randomNormal(rand, m * h, 3);
+    for (let c = 0; c < h; c++) xs[c] += 100; // a row with a large mean: the variance must not cancel
+    const res = r ? randomNormal(rand, r * h) : null;
+    const gamma = randomNormal(rand, h);
+    const beta = randomNormal(rand, h);
+    for (const eps of [1e-12, 1e-5]) {
+      const want = residualLayerNormRef(xs, res, gamma, beta, eps);
+      const x = tf.tensor2d(xs, [m, h]);
+      const rt = res ? tf.tensor2d(res, [r, h]) : null;
+      const [g, b] = [tf.tensor1d(gamma), tf.tensor1d(beta)];
+      const got = residualLayerNorm(x, rt, g, b, eps);
+      const composed = residualLayerNormOps(x, rt, g, b, eps);
+      expect(got.shape).toEqual([m, h]);
+      expectClose(await got.data(), want, 2e-6, `LayerNorm [${m}, ${h}] R=${r} eps=${eps} vs float64`);
+      // The composed ops round every step to float32 (tfjs-wasm's mean too): a looser bound.
+      expectClose(await got.data(), await composed.data(), 1e-4, `LayerNorm [${m}, ${h}] R=${r} vs composed`);
+      tf.dispose([x, g, b, got, composed, ...(rt ? [rt] : [])]);
+    }
+  });
+
+  it.each([[1, 1], [3, 7], [17, 128], [5, 3072]])('biasGelu [%i, %i] matches float64 and the composed ops', async (m, n) => {
+    const xs = randomNormal(rand, m * n, 4); // reaches both tails
+    const bias = randomNormal(rand, n);
+    const x = tf.tensor2d(xs, [m, n]);
+    const b = tf.tensor1d(bias);
+    const got = biasGelu(x, b);
+    const composed = biasGeluOps(x, b);
+    expectClose(await got.data(), biasGeluRef(xs, bias), 2e-7, `biasGelu [${m}, ${n}] vs float64`);
+    // tfjs's erf is good to ~1e-7 absolute only, so the composed GELU is judged in absolute terms.
+    const r = compareToReference(await got.data(), await composed.data());
+    expect(r.maxAbs, `biasGelu [${m}, ${n}] vs composed: ${describeReport(r)} ${replay}`).toBeLessThan(2e-6);
+    tf.dispose([x, b, got, composed]);
+  });
+
+  it.each([
+    // batch, lq, heads, headDim, mask: none | keys (padding, [B, Lk]) | full ([B, Lq, Lk], with a fully masked row)
+    [1, 1, 1, 1, 'none'], [2, 5, 3, 7, 'keys'], [3, 16, 4, 16, 'keys'], [2, 9, 2, 32, 'full'], [4, 26, 4, 16, 'full'], [1, 128, 12, 64, 'keys'],
+  ] as const)('selfAttention B=%i L=%i N=%i D=%i mask %s matches float64 and the composed ops', async (batch, l, heads, d, maskKind) => {
+    const h = heads * d;
+    const [qs, ks, vs] = [randomNormal(rand, batch * l * h, 0.5), randomNormal(rand, batch * l * h, 0.5), randomNormal(rand, batch * l * h)];
+    let mask: tf.Tensor | null = null;
+    if (maskKind === 'keys') {
+      mask = tf.tensor2d(Array.from({ length: batch * l }, (_, i) => (i % l < l - (i / l | 0) ? 1 : 0)), [batch, l], 'int32');
+    } else if (maskKind === 'full') {
+      const m = Array.from({ length: batch * l * l }, () => (rand() < 0.7 ? 1 : 0));
+      for (let j = 0; j < l; j++) m[l + j] = 0; // row 1 of batch 0 sees nothing: softmax is uniform there
+      mask = tf.tensor3d(m, [batch, l, l], 'int32');
+    }
+    const bias = mask ? additiveMaskBias(mask as tf.Tensor2D | tf.Tensor3D) : null;
+    const biasData = bias ? await bias.data() : null;
+    const want = attentionRef(qs, ks, vs, biasData, {
+      batch, lq: l, lk: l, heads, headDim: d, biasBatch: batch, biasRows: maskKind === 'full' ? l : 1,
+    });
+    const [q, k, v] = [qs, ks, vs].map((a) => tf.tensor3d(a, [batch, l, h]));
+    const got = selfAttention(q!, k!, v!, bias, heads);
+    const composed = selfAttentionOps(q!, k!, v!, bias, heads);
+    expect(got.shape).toEqual([batch, l, h]);
+    expectClose(await got.data(), want, 2e-6, `attention B=${batch} L=${l} N=${heads} D=${d} ${maskKind} vs float64`);
+    expectClose(await got.data(), await composed.data(), 1e-5, `attention vs composed`);
+    tf.dispose([q!, k!, v!, got, composed, mask, bias].filter((t): t is tf.Tensor => t !== null));
+  });
+
+  it('selfAttention broadcasts a bias shared by the batch and a cross-attention key length', async () => {
+    const [batch, lq, lk, heads, d] = [3, 4, 9, 2, 5];
+    const h = heads * d;
+    const qs = randomNormal(rand, batch * lq * h);
+    const [ks, vs] = [randomNormal(rand, batch * lk * h), randomNormal(rand, batch * lk * h)];
+    const biasData = Float32Array.from({ length: lk }, (_, j) => (j === 3 ? MASKED_SCORE : 0));
+    const bias = tf.tensor4d(biasData, [1, 1, 1, lk]);
+    const [q, k, v] = [tf.tensor3d(qs, [batch, lq, h]), tf.tensor3d(ks, [batch, lk, h]), tf.tensor3d(vs, [batch, lk, h])];
+    const got = selfAttention(q, k, v, bias, heads);
+    const want = attentionRef(qs, ks, vs, biasData, { batch, lq, lk, heads, headDim: d, biasBatch: 1, biasRows: 1 });
+    expectClose(await got.data(), want, 2e-6, 'attention, shared bias, Lq ≠ Lk');
+    expect(() => selfAttention(q, k, v, tf.zeros([2, 1, 1, lk]) as tf.Tensor4D, heads)).toThrow(/bias/);
+    expect(() => selfAttention(q, k, v, null, 4)).toThrow(/heads/);
+    tf.dispose([q, k, v, bias, got]);
+  });
+
+  it('gradients equal those of the composed ops', async () => {
+    const [m, h] = [6, 12];
+    const x = tf.tensor2d(randomNormal(rand, m * h), [m, h]);
+    const res = tf.tensor2d(randomNormal(rand, 3 * h), [3, h]);
+    const g = tf.tensor1d(randomNormal(rand, h));
+    const b = tf.tensor1d(randomNormal(rand, h));
+    const w = tf.tensor2d(randomNormal(rand, m * h), [m, h]); // weights of the scalar loss
+    const loss = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), w)) as tf.Scalar;
+    const pairs: [string, (...t: tf.Tensor[]) => tf.Tensor, (...t: tf.Tensor[]) => tf.Tensor, tf.Tensor[]][] = [
+      ['residualLayerNorm', (a, r, gg, bb) => residualLayerNorm(a as tf.Tensor2D, r as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-12),
+        (a, r, gg, bb) => residualLayerNormOps(a as tf.Tensor2D, r as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-12), [x, res, g, b]],
+      ['layerNorm', (a, gg, bb) => residualLayerNorm(a as tf.Tensor2D, null, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5),
+        (a, gg, bb) => residualLayerNormOps(a as tf.Tensor2D, null, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5), [x, g, b]],
+      ['biasGelu', (a, bb) => biasGelu(a as tf.Tensor2D, bb as tf.Tensor1D), (a, bb) => biasGeluOps(a as tf.Tensor2D, bb as tf.Tensor1D), [x, b]],
+      ['selfAttention', (q, k, v, bias) => selfAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias as tf.Tensor4D, 3).reshape([m, h]),
+        (q, k, v, bias) => selfAttentionOps(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias as tf.Tensor4D, 3).reshape([m, h]),
+        [x.reshape([2, 3, h]), tf.reshape(tf.tensor2d(randomNormal(rand, m * h), [m, h]), [2, 3, h]), x.reshape([2, 3, h]).mul(2), tf.tensor4d([0, 0.5, -1, 2, 0, MASKED_SCORE], [2, 1, 1, 3])]],
+    ];
+    for (const [name, fused, composed, args] of pairs) {
+      const gotGrads = tf.grads(loss(fused))(args);
+      const wantGrads = tf.grads(loss(composed))(args);
+      for (let i = 0; i < args.length; i++) {
+        expectClose(await gotGrads[i]!.data(), await wantGrads[i]!.data(), 1e-4, `${name}: gradient of input ${i}`);
+      }
+      tf.dispose([...gotGrads, ...wantGrads]);
+    }
+    tf.dispose([x, res, g, b, w]);
+  });
+});

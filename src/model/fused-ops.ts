@@ -1,0 +1,238 @@
+// Fused operations of the BERT graph, each one tfjs kernel where a backend has it:
+//   residualLayerNorm  LayerNorm(x + residual) · gamma + beta      (composed: ~9 kernels)
+//   biasGelu           gelu(x + bias), exact erf form              (composed: ~6 kernels)
+//   selfAttention      softmax(q·kᵀ + bias)·v on [B, L, N·D]       (composed: 4 transposes, 2 matMuls, add, softmax)
+// Kernels: 'wasm' and 'cpu' run JS loops over the backend's memory (src/cpu), 'webgpu' runs
+// WGSL (src/gpu/kernels); any other backend (webgl) gets the composed ops below. Gradients are
+// registered for every kernel (integrated gradients backpropagates through the encoder).
+import * as tf from '@tensorflow/tfjs';
+import { CPU_FUSED_KERNELS, WASM_FUSED_KERNELS, type FusedKernelFuncs } from '../cpu/fused-kernels';
+import { WEBGPU_FUSED_KERNELS } from '../gpu/kernels/fused-kernels';
+
+export const FUSED_KERNEL_NAMES = {
+  layerNorm: 'BertLayerNorm', // x, gamma, beta
+  residualLayerNorm: 'BertResidualLayerNorm', // x, residual, gamma, beta
+  biasGelu: 'BertBiasGelu', // x, bias
+  attention: 'BertSelfAttention', // q, k, v
+  maskedAttention: 'BertMaskedSelfAttention', // q, k, v, bias
+} as const;
+
+/** Gradient of a kernel with respect to each named input. */
+type GradientMap = Record<string, () => tf.Tensor>;
+
+const KERNELS_BY_BACKEND: Record<string, Partial<FusedKernelFuncs>> = {
+  wasm: WASM_FUSED_KERNELS,
+  cpu: CPU_FUSED_KERNELS,
+  webgpu: WEBGPU_FUSED_KERNELS,
+};
+
+let registered = false;
+
+/** Registers the kernels and their gradients with tfjs (idempotent). */
+export function registerFusedKernels(): void {
+  if (registered) return;
+  registered = true;
+  const N = FUSED_KERNEL_NAMES;
+  for (const [backendName, k] of Object.entries(KERNELS_BY_BACKEND)) {
+    const pairs: [string, tf.KernelFunc | undefined][] = [
+      [N.layerNorm, k.residualLayerNorm], [N.residualLayerNorm, k.residualLayerNorm], [N.biasGelu, k.biasGelu],
+      [N.attention, k.selfAttention], [N.maskedAttention, k.selfAttention],
+    ];
+    for (const [kernelName, kernelFunc] of pairs) {
+      if (kernelFunc && !tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc });
+    }
+  }
+  tf.registerGradient({ kernelName: N.layerNorm, inputsToSave: ['x', 'gamma'], gradFunc: layerNormGrad });
+  tf.registerGradient({ kernelName: N.residualLayerNorm, inputsToSave: ['x', 'residual', 'gamma'], gradFunc: layerNormGrad });
+  tf.registerGradient({ kernelName: N.biasGelu, inputsToSave: ['x', 'bias'], gradFunc: biasGeluGrad });
+  tf.registerGradient({ kernelName: N.attention, inputsToSave: ['q', 'k', 'v'], gradFunc: attentionGrad });
+  tf.registerGradient({ kernelName: N.maskedAttention, inputsToSave: ['q', 'k', 'v', 'bias'], gradFunc: attentionGrad });
+}
+
+/** Whether the active backend runs `kernelName` as one kernel (else the composed ops run). */
+export function hasFusedKernel(kernelName: string): boolean {
+  registerFusedKernels();
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
+
+function asFloat<T extends tf.Tensor>(t: T): T {
+  return (t.dtype === 'float32' ? t : tf.cast(t, 'float32')) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LayerNorm
+
+/**
+ * LayerNorm over the last axis of x [M, H] (+ residual [R, H], R dividing M: row r adds
+ * residual row r mod R), then · gamma + beta [H]. The variance is the mean of squared
+ * deviations from the mean (not E[x²] − E[x]², which cancels in float32 with eps = 1e-12).
+ */
+export function residualLayerNorm(
+  x: tf.Tensor2D, residual: tf.Tensor2D | null, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number,
+): tf.Tensor2D {
+  const [m, h] = x.shape;
+  if (residual && (residual.shape[1] !== h || m % residual.shape[0] !== 0)) {
+    throw new RangeError(`residualLayerNorm: residual [${residual.shape}] does not repeat over x [${x.shape}].`);
+  }
+  const name = residual ? FUSED_KERNEL_NAMES.residualLayerNorm : FUSED_KERNEL_NAMES.layerNorm;
+  if (!hasFusedKernel(name)) return residualLayerNormOps(x, residual, gamma, beta, eps);
+  return tf.tidy(() => {
+    const inputs: tf.NamedTensorMap = { x: asFloat(x), gamma: asFloat(gamma), beta: asFloat(beta) };
+    if (residual) inputs.residual = asFloat(residual);
+    return tf.engine().runKernel(name, inputs, { eps }) as tf.Tensor2D;
+  });
+}
+
+/** x [M, H] + residual [R, H] repeated over M / R blocks of rows. */
+function addRepeated(x: tf.Tensor2D, residual: tf.Tensor2D): tf.Tensor2D {
+  const [m, h] = x.shape;
+  const r = residual.shape[0];
+  if (r === m) return tf.add(x, residual);
+  return tf.add(x.reshape([m / r, r, h]), residual).reshape([m, h]);
+}
+
+/** The same function from tfjs ops: the fallback, and the reference the kernels are held to. */
+export function residualLayerNormOps(
+  x: tf.Tensor2D, residual: tf.Tensor2D | null, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const s = residual ? addRepeated(x, residual) : x; // [M, H]
+    const mean = tf.mean(s, -1, true); // [M, 1]
+    const centred = tf.sub(s, mean); // [M, H]
+    const variance = tf.mean(tf.square(centred), -1, true); // [M, 1]
+    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, eps))); // [M, H]
+    return tf.add(tf.mul(normed, gamma), beta);
+  });
+}
+
+/**
+ * y = x̂·γ + β, x̂ = (s − μ)·r, r = 1/√(σ² + eps), s = x + residual:
+ * ∂s = r·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ; ∂γ = Σ_rows dy·x̂; ∂β = Σ_rows dy.
+ */
+function layerNormGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.NamedAttrMap): GradientMap {
+  const g0 = dy as tf.Tensor2D;
+  const residual = saved.length === 3 ? (saved[1] as tf.Tensor2D) : null;
+  const x = saved[0] as tf.Tensor2D;
+  const gamma = saved[saved.length - 1]!;
+  const eps = (attrs as { eps: number }).eps;
+  const [m, h] = x.shape;
+  const s = residual ? addRepeated(x, residual) : x;
+  const mean = tf.mean(s, -1, true);
+  const centred = tf.sub(s, mean);
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)); // [M, 1]
+  const xhat = tf.mul(centred, rstd);
+  const g = tf.mul(g0, gamma);
+  const ds = tf.mul(rstd, tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true)))) as tf.Tensor2D;
+  const grads: GradientMap = {
+    x: () => ds,
+    gamma: () => tf.sum(tf.mul(g0, xhat), 0),
+    beta: () => tf.sum(g0, 0),
+  };
+  if (residual) {
+    const r = residual.shape[0];
+    grads.residual = () => (r === m ? ds : tf.sum(ds.reshape([m / r, r, h]), 0));
+  }
+  return grads;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GELU
+
+/** gelu(x + bias) = 0.5·u·(1 + erf(u/√2)), u = x + bias; x [M, I], bias [I]. */
+export function biasGelu(x: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  if (bias.shape[0] !== x.shape[1]) throw new RangeError(`biasGelu: bias [${bias.shape}] does not match x [${x.shape}].`);
+  if (!hasFusedKernel(FUSED_KERNEL_NAMES.biasGelu)) return biasGeluOps(x, bias);
+  return tf.tidy(() => tf.engine().runKernel(FUSED_KERNEL_NAMES.biasGelu, { x: asFloat(x), bias: asFloat(bias) }, {}) as tf.Tensor2D);
+}
+
+export function biasGeluOps(x: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const u = tf.add(x, bias);
+    return tf.mul(tf.mul(u, 0.5), tf.add(1, tf.erf(tf.mul(u, Math.SQRT1_2))));
+  });
+}
+
+/** d gelu(u)/du = Φ(u) + u·φ(u). */
+function biasGeluGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): GradientMap {
+  const [x, bias] = saved as [tf.Tensor2D, tf.Tensor1D];
+  const u = tf.add(x, bias);
+  const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(u, Math.SQRT1_2))));
+  const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(u))));
+  const du = tf.mul(dy as tf.Tensor, tf.add(cdf, tf.mul(u, pdf)));
+  return { x: () => du, bias: () => tf.sum(du, 0) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attention
+
+/**
+ * Softmax attention over the projections' own layout: q [B, Lq, N·D] (already scaled by
+ * 1/√D), k and v [B, Lk, N·D]; bias (0 = may attend) broadcasts as [B or 1, 1, Lq or 1, Lk]
+ * (what additiveMaskBias returns) or is null → context [B, Lq, N·D], heads merged.
+ */
+export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor4D | null, heads: number): tf.Tensor3D {
+  const [b, lq, h] = q.shape;
+  const lk = k.shape[1];
+  if (k.shape[0] !== b || k.shape[2] !== h || v.shape.some((s, i) => s !== k.shape[i]) || h % heads !== 0) {
+    throw new RangeError(`selfAttention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit ${heads} heads.`);
+  }
+  if (bias && (bias.shape[1] !== 1 || ![1, b].includes(bias.shape[0]) || ![1, lq].includes(bias.shape[2]) || bias.shape[3] !== lk)) {
+    throw new RangeError(`selfAttention: bias [${bias.shape}] does not broadcast to [${b}, ${heads}, ${lq}, ${lk}].`);
+  }
+  const name = bias ? FUSED_KERNEL_NAMES.maskedAttention : FUSED_KERNEL_NAMES.attention;
+  if (!hasFusedKernel(name)) return selfAttentionOps(q, k, v, bias, heads);
+  return tf.tidy(() => {
+    const inputs: tf.NamedTensorMap = { q: asFloat(q), k: asFloat(k), v: asFloat(v) };
+    if (bias) inputs.bias = asFloat(bias); // [Bb, 1, Lb, Lk]
+    return tf.engine().runKernel(name, inputs, { heads }) as tf.Tensor3D;
+  });
+}
+
+/** [B, L, N·D] → [B, N, L, D]. */
+function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
+  const [b, l, h] = x.shape;
+  return x.reshape([b, l, heads, h / heads]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+}
+
+/** [B, N, L, D] → [B, L, N·D]. */
+function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
+  const [b, n, l, d] = x.shape;
+  return x.transpose([0, 2, 1, 3]).reshape([b, l, n * d]) as tf.Tensor3D;
+}
+
+function attentionProbs(q: tf.Tensor3D, k: tf.Tensor3D, bias: tf.Tensor | null, heads: number): tf.Tensor4D {
+  const scores = tf.matMul(splitHeads(q, heads), splitHeads(k, heads), false, true); // [B, N, Lq, Lk]
+  return tf.softmax(bias ? tf.add(scores, bias) : scores) as tf.Tensor4D; // bias [Bb, 1, Lb, Lk]
+}
+
+export function selfAttentionOps(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor4D | null, heads: number): tf.Tensor3D {
+  return tf.tidy(() => mergeHeads(tf.matMul(attentionProbs(q, k, bias, heads), splitHeads(v, heads)) as tf.Tensor4D));
+}
+
+/**
+ * With P = softmax(S), S = q·kᵀ + bias, context = P·v (per head):
+ * ∂v = Pᵀ·dc; ∂P = dc·vᵀ; ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)); ∂q = ∂S·k; ∂k = ∂Sᵀ·q; ∂bias = Σ ∂S
+ * over the axes the bias broadcasts along.
+ */
+function attentionGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.NamedAttrMap): GradientMap {
+  const [q, k, v, bias] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor4D | undefined];
+  const heads = (attrs as { heads: number }).heads;
+  const p = attentionProbs(q, k, bias ?? null, heads); // [B, N, Lq, Lk]
+  const dc = splitHeads(dy as tf.Tensor3D, heads); // [B, N, Lq, D]
+  const dp = tf.matMul(dc, splitHeads(v, heads), false, true); // [B, N, Lq, Lk]
+  const ds = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), -1, true))) as tf.Tensor4D;
+  const grads: GradientMap = {
+    q: () => mergeHeads(tf.matMul(ds, splitHeads(k, heads)) as tf.Tensor4D),
+    k: () => mergeHeads(tf.matMul(ds, splitHeads(q, heads), true, false) as tf.Tensor4D),
+    v: () => mergeHeads(tf.matMul(p, dc, true, false) as tf.Tensor4D),
+  };
+  if (bias) {
+    grads.bias = () => {
+      let g: tf.Tensor = tf.sum(ds, 1, true); // [B, 1, Lq, Lk]
+      if (bias.shape[0] === 1) g = tf.sum(g, 0, true);
+      if (bias.shape[2] === 1) g = tf.sum(g, 2, true);
+      return g;
+    };
+  }
+  return grads;
+}
