@@ -10,10 +10,11 @@
 //   paraphrase_retrieval_top1    % of held-out pairs whose partner is the nearest right side
 //   generation_mean_cosine       mean cosine of similar-question top-5 to the input
 //   generation_non_copy_share    % of that top-5 that is not the input up to punctuation/case
-//   linear_mlm_top1              mlm_top1 of --linear-model (null without it)
+//   linear_mlm_top1              mlm_top1 of --linear-model, by default DIR-linear beside the model
+//                                when it exists (null without one)
 // A metric left out by --only is null.
-import { writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { flagString, parseArgs, type ParsedArgs } from '../src/cli/args';
@@ -57,7 +58,9 @@ async function main(): Promise<void> {
   const args = parseArgs(['eval-model', ...process.argv.slice(2)]);
   if (!flagString(args, 'model')) throw new CliError('--model DIR is required (a folder with config.json, vocab.txt and weights).');
   const metrics = chosenMetrics(args);
-  const linearDir = flagString(args, 'linear-model');
+  // The linear-attention twin is looked up beside the model (public/models/default → default-linear).
+  const besideLinear = `${flagString(args, 'model')!.replace(/\/+$/, '')}-linear`;
+  const linearDir = flagString(args, 'linear-model') ?? (existsSync(join(besideLinear, 'config.json')) || existsSync(join(besideLinear, 'model.bpg')) ? besideLinear : undefined);
   if (flagString(args, 'only')?.split(',').includes('linear') && !linearDir) throw new CliError('--only linear needs --linear-model DIR.');
   const heldoutDir = flagString(args, 'heldout-dir') ?? 'train/work';
   const limit = intFlag(args, 'limit', 500);

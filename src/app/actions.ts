@@ -2,17 +2,9 @@
 import { isBackendName } from '../gpu/backend-names';
 import type { ModelSource } from '../tasks/model-source';
 import { ComputeClient, WorkerTaskError } from '../worker/client';
-import { setState, useApp } from '../store/store';
+import { setState, useApp, type BundledModel } from '../store/store';
 
-export interface BundledModel {
-  id: string;
-  name: string;
-  baseUrl: string;
-  files: string[];
-  /** Changes whenever the files change, so cached copies are not reused. */
-  version?: string;
-  description?: string;
-}
+export type { BundledModel };
 
 let client: ComputeClient | null = null;
 let loadController: AbortController | null = null;
@@ -64,10 +56,35 @@ export async function bundledModels(): Promise<BundledModel[]> {
   return list.map((m) => ({ ...m, baseUrl: new URL(m.baseUrl, location.href).href }));
 }
 
+/** The bundled model asked for with `?model=<id>`, or null. */
+export function requestedModelId(search: string = location.search): string | null {
+  const value = new URLSearchParams(search).get('model');
+  return value ? value.trim() || null : null;
+}
+
+/**
+ * Picks the bundled model to open: the one named by `id` when there is one, else the first
+ * (the default model). An unknown id is reported, and the default opens instead.
+ */
+export function pickBundled(list: BundledModel[], id: string | null): { model: BundledModel | undefined; error: string | null } {
+  if (!id) return { model: list[0], error: null };
+  const found = list.find((m) => m.id === id);
+  if (found) return { model: found, error: null };
+  const known = list.map((m) => m.id).join(', ') || 'none';
+  return { model: list[0], error: `There is no bundled model "${id}" (bundled: ${known}); the default model was opened instead.` };
+}
+
+export function loadBundledModel(m: BundledModel): Promise<void> {
+  return loadModel({ kind: 'url', name: m.name, baseUrl: m.baseUrl, files: m.files, version: m.version });
+}
+
 export async function loadDefaultModel(): Promise<void> {
   if (useApp.getState().modelStatus !== 'none') return;
-  const [first] = await bundledModels().catch(() => []);
-  if (first) await loadModel({ kind: 'url', name: first.name, baseUrl: first.baseUrl, files: first.files, version: first.version });
+  const list = await bundledModels().catch(() => []);
+  setState({ bundled: list });
+  const { model, error } = pickBundled(list, requestedModelId());
+  if (model) await loadBundledModel(model);
+  if (error) setState({ modelError: error });
 }
 
 export async function loadModel(source: ModelSource): Promise<void> {

@@ -1,5 +1,5 @@
 import { useRef, useState, type DragEvent } from 'react';
-import { cancelModelLoad, loadModel, bundledModels } from '../app/actions';
+import { cancelModelLoad, loadBundledModel, loadModel } from '../app/actions';
 import { useT } from '../i18n';
 import { useApp } from '../store/store';
 import { ProgressBar } from './ProgressBar';
@@ -30,7 +30,8 @@ async function filesFromDrop(ev: DragEvent): Promise<File[]> {
 
 export function ModelPanel() {
   const t = useT();
-  const { modelStatus, model, modelProgress, modelError, backendStatus } = useApp();
+  const { modelStatus, model, modelProgress, modelError, backendStatus, bundled } = useApp();
+  const [picked, setPicked] = useState<string | null>(null);
   const [url, setUrl] = useState('');
   const [dragging, setDragging] = useState(false);
   const folderInput = useRef<HTMLInputElement>(null);
@@ -46,9 +47,16 @@ export function ModelPanel() {
     if (value.startsWith('hf:')) void loadModel({ kind: 'hf', id: value });
     else void loadModel({ kind: 'url', name: value, baseUrl: value, files: ['config.json', 'vocab.txt', 'model.safetensors'] });
   };
-  const loadBundled = async () => {
-    const [first] = await bundledModels();
-    if (first) void loadModel({ kind: 'url', name: first.name, baseUrl: first.baseUrl, files: first.files, version: first.version });
+  const loadedBundle = model ? bundled.find((m) => m.name === model.name) : undefined;
+  const pickedModel = bundled.find((m) => m.id === picked) ?? bundled.find((m) => m.name === model?.name) ?? bundled[0];
+  const loadBundled = () => {
+    if (!pickedModel) return;
+    // The address remembers the choice, so a reload opens the same model.
+    const url = new URL(location.href);
+    if (pickedModel === bundled[0]) url.searchParams.delete('model');
+    else url.searchParams.set('model', pickedModel.id);
+    history.replaceState(null, '', url);
+    void loadBundledModel(pickedModel);
   };
 
   return (
@@ -84,10 +92,34 @@ export function ModelPanel() {
       ) : (
         <p>{modelStatus === 'loading' ? t('loading') : t('noModel')}</p>
       )}
+      {loadedBundle?.description && (
+        <p className="hint" data-testid="model-description">
+          {loadedBundle.description}
+          {loadedBundle.card && (
+            <>
+              {' '}
+              <a href={new URL(loadedBundle.card, `${loadedBundle.baseUrl.replace(/\/?$/, '/')}`).href} target="_blank" rel="noreferrer" data-testid="model-card-link">{t('modelCard')}</a>
+            </>
+          )}
+        </p>
+      )}
       <ProgressBar progress={modelProgress} testId="model-progress" />
       {modelError && <p className="error" role="alert" data-testid="model-error">{modelError}</p>}
       <div className="row">
-        <button type="button" disabled={!canLoad} onClick={() => void loadBundled()}>{t('loadDefault')}</button>
+        {bundled.length > 1 && (
+          <select
+            aria-label={t('bundledModels')}
+            data-testid="bundled-select"
+            value={pickedModel?.id}
+            title={pickedModel?.description}
+            onChange={(e) => setPicked(e.target.value)}
+          >
+            {bundled.map((m) => (
+              <option key={m.id} value={m.id} title={m.description}>{m.name}</option>
+            ))}
+          </select>
+        )}
+        <button type="button" disabled={!canLoad || !pickedModel} data-testid="load-bundled" onClick={loadBundled}>{t('loadDefault')}</button>
         <label className={`button${canLoad ? '' : ' disabled'}`}>
           {t('chooseFiles')}
           <input type="file" multiple hidden disabled={!canLoad} data-testid="file-input" onChange={(e) => loadFiles(Array.from(e.target.files ?? []))} />

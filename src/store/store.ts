@@ -20,7 +20,22 @@ export interface BackendSlice {
   backendMessage: string | null;
 }
 
+/** An entry of public/models/index.json: a model shipped with the page. */
+export interface BundledModel {
+  id: string;
+  name: string;
+  baseUrl: string;
+  files: string[];
+  /** Changes whenever the files change, so cached copies are not reused. */
+  version?: string;
+  description?: string;
+  /** A model card beside the files (relative to baseUrl). */
+  card?: string;
+}
+
 export interface ModelSlice {
+  /** The bundled models (index.json), the first being the default. */
+  bundled: BundledModel[];
   modelStatus: 'none' | 'loading' | 'ready';
   model: ModelSummary | null;
   modelProgress: Progress | null;
@@ -38,6 +53,7 @@ export const initialState: AppState = {
   backendStatus: 'starting',
   backendReport: null,
   backendMessage: null,
+  bundled: [],
   modelStatus: 'none',
   model: null,
   modelProgress: null,

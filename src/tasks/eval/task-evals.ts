@@ -52,7 +52,7 @@ export async function evaluateSegmentation(
     await yieldAndCheck(ctx.signal);
     const length = session.tokenizer.encode(text).ids.length - 2;
     if (length >= 2 && length <= maxTokens) {
-      const r = await impactMatrix(session, { text, layer, threshold, metric, tree: false }, quietContext(ctx.signal));
+      const r = await impactMatrix(session, { text, layer, threshold, metric, tree: false, adjacentOnly: true }, quietContext(ctx.signal));
       const words = reference(text);
       const gold = gapsOfWords(words, r.offsets, text);
       const mine = countBoundaries(gapsOfSpans(r.segments), gold);

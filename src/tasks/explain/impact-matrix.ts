@@ -20,6 +20,11 @@ export interface ImpactMatrixParams {
   tree?: boolean;
   /** Masked copies per forward; default from the activation budget. */
   batchSize?: number;
+  /**
+   * Compute only the impacts between neighbours (2n − 1 copies instead of n(n + 1)/2): enough
+   * for the segmentation, not for the heatmap (other entries are NaN) or the tree (needs tree: false).
+   */
+  adjacentOnly?: boolean;
 }
 
 export interface ImpactMatrixResult {
@@ -74,17 +79,19 @@ export async function impactMatrix(session: Session, params: ImpactMatrixParams,
   if (n < 2) throw new TaskError('bad-input', 'The sentence needs at least two tokens to measure how they affect each other.');
   const tokens = enc.tokens.slice(1, -1);
   const offsets = enc.offsets.slice(1, -1) as [number, number][];
-  const wantTree = params.tree ?? true;
+  const adjacentOnly = params.adjacentOnly ?? false;
+  const wantTree = params.tree ?? !adjacentOnly;
+  if (adjacentOnly && wantTree) throw new TaskError('bad-input', 'The syntax tree needs the full impact matrix: turn off the neighbours-only mode or the tree.');
   // Progress runs over both stages; the word stage's size is known once the words are.
   let stageOffset = 0;
-  let total = (n * (n + 1)) / 2; // distinct masked copies: n single + n(n − 1)/2 pairs
+  let total = adjacentOnly ? 2 * n - 1 : (n * (n + 1)) / 2; // distinct masked copies: n single + n(n − 1)/2 pairs (or n − 1 neighbour pairs)
   const report = (label: string) => ({ done, total: t }: { done: number; total: number }) => {
     if (label === 'word distances') total = stageOffset + t;
     ctx.progress(stageOffset + done, total, 'sequences', label);
   };
   const tokenSpans = Array.from({ length: n }, (_, i) => [i + 1]); // positions after [CLS]
   const opts = { layer, metric, batchSize: params.batchSize };
-  const tokenLevel = await spanImpacts(session, enc.ids, enc.typeIds, tokenSpans, opts, ctx, report('impact matrix'));
+  const tokenLevel = await spanImpacts(session, enc.ids, enc.typeIds, tokenSpans, { ...opts, adjacentOnly }, ctx, report('impact matrix'));
   const adjacent = adjacentImpacts(tokenLevel.matrix);
   const joined = forcedJoins(tokens);
   const defaultThreshold = otsuThreshold(adjacent);

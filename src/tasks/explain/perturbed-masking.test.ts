@@ -90,6 +90,34 @@ describe.each(['cpu', 'wasm'] as const)('Perturbed Masking on %s', (backend) => 
     expect(maxDiff(fastWords.matrix, slowWords)).toBeLessThanOrEqual(1e-4);
   });
 
+  it('the neighbours-only mode computes the band next to the diagonal exactly, from 2n − 1 copies', async () => {
+    const slow = await slowImpacts(session, ids, tokenSpans, 2, 'euclidean');
+    const n = tokenSpans.length;
+    for (const batchSize of [undefined, 4, 1]) {
+      const band = await spanImpacts(session, ids, ids.map(() => 0), tokenSpans, { layer: 2, metric: 'euclidean', batchSize, adjacentOnly: true }, quietContext());
+      expect(band.copies).toBe(2 * n - 1);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const v = band.matrix[i]![j]!;
+          if (Math.abs(i - j) <= 1) expect(Math.abs(v - slow[i]![j]!), `f(${i}, ${j}), batch ${batchSize}`).toBeLessThanOrEqual(1e-4);
+          else expect(v, `f(${i}, ${j}) is not computed`).toBeNaN();
+        }
+      }
+    }
+    // Two tokens: the smallest band.
+    const two = await spanImpacts(session, ids, ids.map(() => 0), tokenSpans.slice(0, 2), { layer: 2, metric: 'euclidean', adjacentOnly: true }, quietContext());
+    const slowTwo = await slowImpacts(session, ids, tokenSpans.slice(0, 2), 2, 'euclidean');
+    expect(maxDiff(two.matrix, slowTwo)).toBeLessThanOrEqual(1e-4);
+    // The segmentation is the same as with the whole matrix; the tree needs the whole matrix.
+    const full = await impactMatrix(session, { text: SENTENCE, tree: false }, quietContext());
+    const fast = await impactMatrix(session, { text: SENTENCE, adjacentOnly: true }, quietContext());
+    expect(fast.copies).toBe(2 * n - 1);
+    fast.adjacent.forEach((a, i) => expect(Math.abs(a - full.adjacent[i]!)).toBeLessThanOrEqual(1e-5));
+    expect(fast.segments).toEqual(full.segments);
+    expect(fast.tree).toBeNull();
+    await expect(impactMatrix(session, { text: SENTENCE, adjacentOnly: true, tree: true }, quietContext())).rejects.toThrow('full impact matrix');
+  });
+
   it('impactMatrix returns the matrix, adjacent impacts, segments covering the text and a tree over them', async () => {
     const progress: number[] = [];
     const ctx: TaskContext = { signal: new AbortController().signal, progress: (done) => progress.push(done) };

@@ -26,6 +26,11 @@ export interface SpanImpactOptions {
   metric: DistanceMetric;
   /** Copies per forward; default from the activation budget. 1 = one forward per perturbation. */
   batchSize?: number;
+  /**
+   * Only the band next to the diagonal (f(S_r, S_r±1)), which is all that segmentation reads:
+   * R single copies and R − 1 pair copies instead of R(R + 1)/2. Other entries are NaN.
+   */
+  adjacentOnly?: boolean;
 }
 
 export interface SpanImpactProgress {
@@ -47,16 +52,26 @@ interface MaskedCopy {
   spans: number[];
 }
 
-/** Copies in row-completion order: {r}, then {r, c} for c > r, for r = 0 … R − 1. */
-function copyOrder(rows: number): { copies: MaskedCopy[]; rowDoneAfter: number[] } {
+/**
+ * Copies in row-completion order: {r}, then {r, c} for c > r (only c = r + 1 when adjacentOnly),
+ * for r = 0 … R − 1.
+ */
+function copyOrder(rows: number, adjacentOnly: boolean): { copies: MaskedCopy[]; rowDoneAfter: number[] } {
   const copies: MaskedCopy[] = [];
   const rowDoneAfter: number[] = []; // row r is complete once this many copies have run
   for (let r = 0; r < rows; r++) {
     copies.push({ spans: [r] });
-    for (let c = r + 1; c < rows; c++) copies.push({ spans: [r, c] });
+    const last = adjacentOnly ? Math.min(r + 2, rows) : rows;
+    for (let c = r + 1; c < last; c++) copies.push({ spans: [r, c] });
     rowDoneAfter.push(copies.length);
   }
   return { copies, rowDoneAfter };
+}
+
+/** The columns of row r that are computed: all of them, or r − 1, r, r + 1 (clamped to r). */
+function columnsOf(r: number, rows: number, adjacentOnly: boolean): number[] {
+  if (!adjacentOnly) return Array.from({ length: rows }, (_, c) => c);
+  return [r - 1, r, r + 1].map((c) => (c < 0 || c >= rows ? r : c));
 }
 
 /**
@@ -94,7 +109,9 @@ export async function spanImpacts(
   const rows = spans.length;
   const l = ids.length;
   const h = session.model.config.hiddenSize;
-  const { copies, rowDoneAfter } = copyOrder(rows);
+  const adjacentOnly = opts.adjacentOnly ?? false;
+  const { copies, rowDoneAfter } = copyOrder(rows, adjacentOnly);
+  const width = adjacentOnly ? 3 : rows; // columns read per row (neighbours: r − 1, r, r + 1, clamped)
   const total = copies.length;
   const perBatch = Math.min(opts.batchSize ?? copiesPerBatch(total, forwardBytesPerSequence(session.model.config, l)), total);
   const maskId = session.tokenizer.maskId;
@@ -146,8 +163,8 @@ export async function spanImpacts(
         const [dist, rest] = tf.tidy((): tf.Tensor[] => {
           const pick = (idx: number[]) => tf.gather(grown, tf.tensor1d(idx, 'int32'));
           const a = pick(done.map((r) => where.get(r * rows + r)!)).reshape([readyRows, 1, h]) as tf.Tensor3D; // [R', 1, H]
-          const b = pick(done.flatMap((r) => Array.from({ length: rows }, (_, c) => where.get(r * rows + c)!))).reshape([readyRows, rows, h]) as tf.Tensor3D; // [R', R, H]
-          const dist = pairDistance(a, b, opts.metric); // [R', 1, R]
+          const b = pick(done.flatMap((r) => columnsOf(r, rows, adjacentOnly).slice(0, width).map((c) => where.get(r * rows + c)!))).reshape([readyRows, width, h]) as tf.Tensor3D; // [R', W, H]
+          const dist = pairDistance(a, b, opts.metric); // [R', 1, W]
           return keep.length > 0 ? [dist, pick(keep.map(([, i]) => i))] : [dist];
         });
         store.dispose();
@@ -156,8 +173,14 @@ export async function spanImpacts(
         const values = (await dist!.array()) as number[][][];
         dist!.dispose();
         values.forEach((row, q) => {
-          const out = row[0]!;
-          out[first + q] = 0; // f(x_i, x_i): the same copy on both sides
+          const r = first + q;
+          let out = row[0]!;
+          if (adjacentOnly) {
+            const band = out;
+            out = new Array<number>(rows).fill(NaN);
+            columnsOf(r, rows, true).slice(0, width).forEach((c, k) => (out[c] = band[k]!));
+          }
+          out[r] = 0; // f(x_i, x_i): the same copy on both sides
           matrix.push(out);
         });
       }
