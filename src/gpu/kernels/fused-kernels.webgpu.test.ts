@@ -68,7 +68,7 @@ describe('fused BERT kernels on WebGPU', () => {
     const rt = res ? tf.tensor2d(res, [r, hd]) : null;
     const [g, b] = [tf.tensor1d(gamma), tf.tensor1d(beta)];
     const inputs = [x, g, b, ...(rt ? [rt] : [])];
-    const got = await runPoisoned(m * hd, inputs, () => residualLayerNorm(x, rt, g, b, eps));
+    const got = await runPoisoned(m * hd, inputs, () => residualLayerNorm(x, rt, g, b, eps, 'kernel'));
     expectClose(got, residualLayerNormRef(xs, res, gamma, beta, eps), 1e-5, `LayerNorm [${m}, ${hd}] R=${r} vs float64`);
     const composed = residualLayerNormOps(x, rt, g, b, eps);
     expectClose(got, await composed.data(), 1e-4, `LayerNorm [${m}, ${hd}] R=${r} vs composed`);
@@ -80,7 +80,7 @@ describe('fused BERT kernels on WebGPU', () => {
     const bias = randomNormal(rand, n);
     const x = tf.tensor2d(xs, [m, n]);
     const b = tf.tensor1d(bias);
-    const got = await runPoisoned(m * n, [x, b], () => biasGelu(x, b));
+    const got = await runPoisoned(m * n, [x, b], () => biasGelu(x, b, 'kernel'));
     expectClose(got, biasGeluRef(xs, bias), 5e-6, `biasGelu [${m}, ${n}] vs float64`);
     const composed = biasGeluOps(x, b);
     const r = compareToReference(got, await composed.data());
@@ -108,7 +108,7 @@ describe('fused BERT kernels on WebGPU', () => {
     });
     const [q, k, v] = [qs, ks, vs].map((a) => tf.tensor3d(a, [batch, l, hd])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
     const inputs = [q, k, v, ...(bias ? [bias] : [])];
-    const got = await runPoisoned(batch * l * hd, inputs, () => selfAttention(q, k, v, bias, heads));
+    const got = await runPoisoned(batch * l * hd, inputs, () => selfAttention(q, k, v, bias, heads, 'kernel'));
     expectClose(got, want, 1e-5, `attention B=${batch} L=${l} N=${heads} D=${d} ${maskKind} vs float64`);
     const composed = selfAttentionOps(q, k, v, bias, heads);
     expectClose(got, await composed.data(), 1e-5, 'attention vs composed');
