@@ -70,7 +70,8 @@ function selfAttention(memory: HostMemory, { inputs, attrs }: KernelArgs): tf.Te
   return out;
 }
 
-export type FusedKernelFuncs = Record<'residualLayerNorm' | 'biasGelu' | 'selfAttention', tf.KernelFunc>;
+/** The fused kernels a backend may have; `dense` exists on WebGPU only (XNNPACK already fuses it on wasm). */
+export type FusedKernelFuncs = Record<'residualLayerNorm' | 'biasGelu' | 'selfAttention', tf.KernelFunc> & { dense?: tf.KernelFunc };
 
 function kernelsOn(memory: (backend: unknown) => HostMemory): FusedKernelFuncs {
   return {

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from './config';
 import type { DenseParams, LayerNormParams } from './bert-weights';
-import { biasGelu, residualLayerNorm } from './fused-ops';
+import { dense as fusedDense, residualLayerNorm } from './fused-ops';
 
 /** Scalars the graph uses on every call, uploaded once instead of once per op. */
 export interface GraphConstants {
@@ -31,7 +31,7 @@ export function disposeGraphConstants(c: GraphConstants): void {
 
 /** x [M, in] · kernel [in, out] + bias → [M, out], with ReLU fused in when asked. */
 export function dense(x: tf.Tensor2D, p: DenseParams, activation?: 'relu'): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: p.kernel, bias: p.bias, activation: activation ?? 'linear' }) as tf.Tensor2D;
+  return fusedDense(x, p.kernel, p.bias, activation ?? 'linear');
 }
 
 /**
@@ -54,9 +54,8 @@ export function activate(x: tf.Tensor2D, act: Exclude<HiddenAct, 'gelu'>, c: Gra
   }
 }
 
-/** dense followed by the hidden activation; ReLU rides inside the matMul kernel, exact GELU takes the bias. */
+/** dense followed by the hidden activation; ReLU and exact GELU are fused into the dense op. */
 export function denseAct(x: tf.Tensor2D, p: DenseParams, act: HiddenAct, c: GraphConstants): tf.Tensor2D {
-  if (act === 'relu') return dense(x, p, 'relu');
-  if (act === 'gelu') return biasGelu(tf.matMul(x, p.kernel), p.bias); // [M, in] · [in, out] → [M, out]
+  if (act === 'relu' || act === 'gelu') return fusedDense(x, p.kernel, p.bias, act);
   return activate(dense(x, p), act, c);
 }

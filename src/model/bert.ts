@@ -11,6 +11,7 @@ import { attentionKernelFor, additiveMaskBias, type AttentionKernel, type Attent
 import { linearStateAttend } from './linear-attention';
 import { disposeBertParams, loadBertParams, type BertParams, type DenseParams, type WeightMap } from './bert-weights';
 import { dense, denseAct, disposeGraphConstants, layerNorm, makeGraphConstants, type GraphConstants } from './bert-ops';
+import { dense as denseLayer } from './fused-ops';
 
 export { weightMapFromRaw, type WeightMap } from './bert-weights';
 export { additiveMaskBias, registerAttentionKernel, UnsupportedAttentionError, MASKED_SCORE, type AttentionPattern } from './attention';
@@ -267,7 +268,7 @@ export class BertModel {
     return tf.tidy(() => {
       const x = hidden.reshape([rows, h]) as tf.Tensor2D; // [M, H]
       const t = layerNorm(denseAct(x, mlm.transform, hiddenAct, this.constants), mlm.norm, this.constants); // [M, H]
-      const logits = tf.fused.matMul({ a: t, b: mlm.decoder, bias: mlm.bias }); // [M, H] · [H, V] → [M, V]
+      const logits = denseLayer(t, mlm.decoder, mlm.bias); // [M, H] · [H, V] → [M, V]
       return logits.reshape([...lead, v]);
     });
   }

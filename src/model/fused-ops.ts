@@ -2,6 +2,7 @@
 //   residualLayerNorm  LayerNorm(x + residual) · gamma + beta      (composed: ~9 kernels)
 //   biasGelu           gelu(x + bias), exact erf form              (composed: ~6 kernels)
 //   selfAttention      softmax(q·kᵀ + bias)·v on [B, L, N·D]       (composed: 4 transposes, 2 matMuls, add, softmax)
+//   dense              act(x·w + bias), act linear, ReLU or GELU   (WebGPU only: barrier-free, beats tfjs's matMul on SwiftShader)
 // Kernels: 'wasm' and 'cpu' run JS loops over the backend's memory (src/cpu), 'webgpu' runs
 // WGSL (src/gpu/kernels); any other backend (webgl) gets the composed ops below. Gradients are
 // registered for every kernel (integrated gradients backpropagates through the encoder).
@@ -15,6 +16,7 @@ export const FUSED_KERNEL_NAMES = {
   biasGelu: 'BertBiasGelu', // x, bias
   attention: 'BertSelfAttention', // q, k, v
   maskedAttention: 'BertMaskedSelfAttention', // q, k, v, bias
+  dense: 'BertDense', // x, w, bias
 } as const;
 
 /** Gradient of a kernel with respect to each named input. */
@@ -36,7 +38,7 @@ export function registerFusedKernels(): void {
   for (const [backendName, k] of Object.entries(KERNELS_BY_BACKEND)) {
     const pairs: [string, tf.KernelFunc | undefined][] = [
       [N.layerNorm, k.residualLayerNorm], [N.residualLayerNorm, k.residualLayerNorm], [N.biasGelu, k.biasGelu],
-      [N.attention, k.selfAttention], [N.maskedAttention, k.selfAttention],
+      [N.attention, k.selfAttention], [N.maskedAttention, k.selfAttention], [N.dense, k.dense],
     ];
     for (const [kernelName, kernelFunc] of pairs) {
       if (kernelFunc && !tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc });
@@ -47,6 +49,7 @@ export function registerFusedKernels(): void {
   tf.registerGradient({ kernelName: N.biasGelu, inputsToSave: ['x', 'bias'], gradFunc: biasGeluGrad });
   tf.registerGradient({ kernelName: N.attention, inputsToSave: ['q', 'k', 'v'], gradFunc: attentionGrad });
   tf.registerGradient({ kernelName: N.maskedAttention, inputsToSave: ['q', 'k', 'v', 'bias'], gradFunc: attentionGrad });
+  tf.registerGradient({ kernelName: N.dense, inputsToSave: ['x', 'w', 'bias'], gradFunc: denseGrad });
 }
 
 /** Whether the active backend has `kernelName` as one kernel. */
@@ -266,4 +269,41 @@ function attentionGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: 
     };
   }
   return grads;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense
+
+export type DenseActivation = 'linear' | 'relu' | 'gelu';
+
+/** act(x·w + bias): x [M, K], w [K, N], bias [N] → [M, N]; gelu is the exact erf form. */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D, activation: DenseActivation = 'linear', path: FusedPath = 'auto'): tf.Tensor2D {
+  if (x.shape[1] !== w.shape[0] || bias.shape[0] !== w.shape[1]) {
+    throw new RangeError(`dense: x [${x.shape}], w [${w.shape}] and bias [${bias.shape}] do not fit.`);
+  }
+  if (!useKernel(FUSED_KERNEL_NAMES.dense, x.shape[0] * w.shape[1], path)) return denseOps(x, w, bias, activation);
+  return tf.tidy(() => tf.engine().runKernel(FUSED_KERNEL_NAMES.dense, { x: asFloat(x), w: asFloat(w), bias: asFloat(bias) }, { activation }) as tf.Tensor2D);
+}
+
+export function denseOps(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D, activation: DenseActivation): tf.Tensor2D {
+  if (activation === 'gelu') return biasGelu(tf.matMul(x, w), bias); // [M, K] · [K, N] → [M, N]
+  return tf.fused.matMul({ a: x, b: w, bias, activation }) as tf.Tensor2D;
+}
+
+/** With u = x·w + bias and g = dy ⊙ act'(u): ∂x = g·wᵀ, ∂w = xᵀ·g, ∂bias = Σ_rows g. */
+function denseGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.NamedAttrMap): GradientMap {
+  const [x, w, bias] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  const activation = (attrs as { activation: DenseActivation }).activation;
+  let g = dy as tf.Tensor2D;
+  if (activation !== 'linear') {
+    const u = tf.add(tf.matMul(x, w), bias);
+    if (activation === 'relu') {
+      g = tf.mul(g, tf.step(u));
+    } else {
+      const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(u, Math.SQRT1_2))));
+      const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(u))));
+      g = tf.mul(g, tf.add(cdf, tf.mul(u, pdf)));
+    }
+  }
+  return { x: () => tf.matMul(g, w, false, true), w: () => tf.matMul(x, g, true, false), bias: () => tf.sum(g, 0) };
 }

@@ -99,3 +99,17 @@ export function attentionRef(q: Arr, k: Arr, v: Arr, bias: Arr | null, dims: Att
   }
   return out;
 }
+
+/** act(x·w + bias): x [M, K], w [K, N], bias [N]; gelu from the float64 reference erf. */
+export function denseRef(x: Arr, w: Arr, bias: Arr, m: number, k: number, activation: 'linear' | 'relu' | 'gelu'): Float64Array {
+  const n = bias.length;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let u = bias[j]!;
+      for (let t = 0; t < k; t++) u += x[i * k + t]! * w[t * n + j]!;
+      out[i * n + j] = activation === 'relu' ? Math.max(u, 0) : activation === 'gelu' ? geluRef(u) : u;
+    }
+  }
+  return out;
+}

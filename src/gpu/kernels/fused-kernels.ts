@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { FusedKernelFuncs } from '../../cpu/fused-kernels';
-import { BiasGeluProgram, ResidualLayerNormProgram, SelfAttentionProgram } from './fused-programs';
+import { BiasGeluProgram, DenseProgram, ResidualLayerNormProgram, SelfAttentionProgram, type DenseActivation } from './fused-programs';
 import { runFlat, withShape } from './program';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -36,4 +36,13 @@ function selfAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return withShape(out, [batch, lq, h]);
 }
 
-export const WEBGPU_FUSED_KERNELS: FusedKernelFuncs = { residualLayerNorm, biasGelu, selfAttention };
+/** x [M, K], w [K, N], bias [N] → act(x·w + bias) [M, N]; attrs: activation. */
+function dense({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { x, w, bias } = inputs as Record<string, tf.TensorInfo>;
+  const [m, k] = x.shape as [number, number];
+  const n = w.shape[1]!;
+  const out = runFlat(backend as WebGPUBackend, new DenseProgram({ m, n, k }, attrs!.activation as DenseActivation), [x, w, bias]);
+  return withShape(out, [m, n]);
+}
+
+export const WEBGPU_FUSED_KERNELS: FusedKernelFuncs = { residualLayerNorm, biasGelu, selfAttention, dense };

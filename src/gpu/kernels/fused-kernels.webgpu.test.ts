@@ -5,9 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { additiveMaskBias } from '../../model/attention';
 import {
-  biasGelu, biasGeluOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention, selfAttentionOps,
+  biasGelu, biasGeluOps, dense, denseOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention,
+  selfAttentionOps, type DenseActivation,
 } from '../../model/fused-ops';
-import { attentionRef, biasGeluRef, residualLayerNormRef } from '../../model/fused-reference';
+import { attentionRef, denseRef, residualLayerNormRef } from '../../model/fused-reference';
+import { expectGeluClose } from '../../model/fused.testutil';
 import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from './check';
 import { bufferOf, checked, poisonPool, startWebGPU, upload, type GpuHarness } from './gpu-harness';
 
@@ -53,6 +55,7 @@ describe('fused BERT kernels on WebGPU', () => {
     expect(hasFusedKernel(FUSED_KERNEL_NAMES.biasGelu)).toBe(true);
     expect(hasFusedKernel(FUSED_KERNEL_NAMES.attention)).toBe(true);
     expect(hasFusedKernel(FUSED_KERNEL_NAMES.maskedAttention)).toBe(true);
+    expect(hasFusedKernel(FUSED_KERNEL_NAMES.dense)).toBe(true);
   });
 
   it.each([
@@ -81,7 +84,8 @@ describe('fused BERT kernels on WebGPU', () => {
     const x = tf.tensor2d(xs, [m, n]);
     const b = tf.tensor1d(bias);
     const got = await runPoisoned(m * n, [x, b], () => biasGelu(x, b, 'kernel'));
-    expectClose(got, biasGeluRef(xs, bias), 5e-6, `biasGelu [${m}, ${n}] vs float64`);
+    // erf evaluated in float32: ~3.5e-7; the argument u/√2 and the result round too.
+    expectGeluClose(got, xs, bias, { erfError: 6e-7, ulps: 4 }, `biasGelu [${m}, ${n}] vs float64 ${replay}`);
     const composed = biasGeluOps(x, b);
     const r = compareToReference(got, await composed.data());
     expect(r.maxAbs, `biasGelu [${m}, ${n}] vs composed: ${describeReport(r)} ${replay}`).toBeLessThan(2e-6);
@@ -113,5 +117,53 @@ describe('fused BERT kernels on WebGPU', () => {
     const composed = selfAttentionOps(q, k, v, bias, heads);
     expectClose(got, await composed.data(), 1e-5, 'attention vs composed');
     tf.dispose([...inputs, composed, ...(mask ? [mask] : [])]);
+  });
+
+  it.each([
+    [1, 1, 1], [3, 5, 7], [17, 64, 130], [130, 33, 21], [16, 64, 21128],
+  ])('dense [%i, %i]·[%i, …] matches float64 and the composed ops, every activation', async (m, k, n) => {
+    const xs = randomNormal(rand, m * k);
+    const ws = randomNormal(rand, k * n, 1 / Math.sqrt(k));
+    const bs = randomNormal(rand, n);
+    const [x, w, b] = [tf.tensor2d(xs, [m, k]), tf.tensor2d(ws, [k, n]), tf.tensor1d(bs)];
+    for (const activation of ['linear', 'relu', 'gelu'] as DenseActivation[]) {
+      const got = await runPoisoned(m * n, [x, w, b], () => dense(x, w, b, activation, 'kernel'));
+      expectClose(got, denseRef(xs, ws, bs, m, k, activation), 1e-5, `dense [${m}, ${k}]·[${k}, ${n}] ${activation} vs float64`);
+      const composed = denseOps(x, w, b, activation);
+      expectClose(got, await composed.data(), 1e-5, `dense ${activation} vs composed`);
+      composed.dispose();
+    }
+    tf.dispose([x, w, b]);
+  });
+
+  it('gradients of dense, LayerNorm, GELU and attention equal those of the composed ops', async () => {
+    const [m, hd] = [6, 12];
+    const x = tf.tensor2d(randomNormal(rand, m * hd), [m, hd]);
+    const wt = tf.tensor2d(randomNormal(rand, hd * hd), [hd, hd]);
+    const g = tf.tensor1d(randomNormal(rand, hd));
+    const b = tf.tensor1d(randomNormal(rand, hd));
+    const weights = tf.tensor2d(randomNormal(rand, m * hd), [m, hd]);
+    const loss = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), weights)) as tf.Scalar;
+    const x3 = x.reshape([2, 3, hd]);
+    const bias4 = tf.tensor4d([0, 0.5, -1, 2, 0, -3.4e38], [2, 1, 1, 3]);
+    const cases: [string, (...t: tf.Tensor[]) => tf.Tensor, (...t: tf.Tensor[]) => tf.Tensor, tf.Tensor[]][] = [
+      ...(['linear', 'relu', 'gelu'] as DenseActivation[]).map((act): [string, (...t: tf.Tensor[]) => tf.Tensor, (...t: tf.Tensor[]) => tf.Tensor, tf.Tensor[]] => [
+        `dense ${act}`, (a, ww, bb) => dense(a as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act, 'kernel'),
+        (a, ww, bb) => denseOps(a as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), [x, wt, b]]),
+      ['residualLayerNorm', (a, r, gg, bb) => residualLayerNorm(a as tf.Tensor2D, r as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-12, 'kernel'),
+        (a, r, gg, bb) => residualLayerNormOps(a as tf.Tensor2D, r as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-12), [x, x.mul(0.5), g, b]],
+      ['biasGelu', (a, bb) => biasGelu(a as tf.Tensor2D, bb as tf.Tensor1D, 'kernel'), (a, bb) => biasGeluOps(a as tf.Tensor2D, bb as tf.Tensor1D), [x, b]],
+      ['selfAttention', (q, k, v) => selfAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias4, 3, 'kernel').reshape([m, hd]),
+        (q, k, v) => selfAttentionOps(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias4, 3).reshape([m, hd]), [x3, x3.mul(-1), x3.mul(2)]],
+    ];
+    await checked(h, async () => {
+      for (const [name, fused, composed, args] of cases) {
+        const got = tf.grads(loss(fused))(args);
+        const want = tf.grads(loss(composed))(args);
+        for (let i = 0; i < args.length; i++) expectClose(await got[i]!.data(), await want[i]!.data(), 1e-4, `${name}: gradient of input ${i}`);
+        tf.dispose([...got, ...want]);
+      }
+    });
+    tf.dispose([x, wt, g, b, weights, x3, bias4]);
   });
 });

@@ -1,6 +1,9 @@
-// Programs of the fused BERT operations: LayerNorm (+ residual), bias + GELU, self-attention.
+// Programs of the fused BERT operations: dense (+ activation), LayerNorm (+ residual),
+// bias + GELU, self-attention.
 // All are barrier-free: every invocation reads storage buffers directly.
 import biasGeluWgsl from '../../../shaders/bias_gelu.wgsl?raw';
+import denseWgsl from '../../../shaders/dense.wgsl?raw';
+import geluCommonWgsl from '../../../shaders/gelu_common.wgsl?raw';
 import residualLayerNormWgsl from '../../../shaders/residual_layer_norm.wgsl?raw';
 import selfAttentionWgsl from '../../../shaders/self_attention.wgsl?raw';
 import { bakeConstants, declareUniforms, FLAT_LAYOUT, type GpuProgram, type ProgramUniform } from './program';
@@ -54,7 +57,7 @@ export class BiasGeluProgram implements GpuProgram {
   }
 
   getUserCode(): string {
-    return biasGeluWgsl;
+    return geluCommonWgsl + biasGeluWgsl;
   }
 }
 
@@ -101,5 +104,35 @@ export class SelfAttentionProgram implements GpuProgram {
       ? 'bias[((b % uniforms.biasBatch) * uniforms.biasRows + i % uniforms.biasRows) * uniforms.lk + j]'
       : '0.0';
     return `${this.consts.wgsl}fn biasAt(b: u32, i: u32, j: u32) -> f32 {\n  return ${value};\n}\n${selfAttentionWgsl}`;
+  }
+}
+
+export type DenseActivation = 'linear' | 'relu' | 'gelu';
+const ACT_CODE: Record<DenseActivation, number> = { linear: 0, relu: 1, gelu: 2 };
+
+/** Inputs: x [M, K], w [K, N], bias [N]. Output act(x·w + bias) [M, N]. One invocation per 4 × 4 block. */
+export class DenseProgram implements GpuProgram {
+  variableNames = ['x', 'w', 'bias'];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = FLAT_LAYOUT;
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+  uniforms: string;
+  uniformData: ProgramUniform[];
+  private readonly consts: { wgsl: string; key: string };
+
+  constructor(s: { m: number; n: number; k: number }, activation: DenseActivation) {
+    this.outputShape = [s.m * s.n];
+    this.dispatch = [Math.ceil((Math.ceil(s.m / 4) * Math.ceil(s.n / 4)) / WORKGROUP), 1, 1];
+    this.consts = bakeConstants({ ACT: ACT_CODE[activation] });
+    this.shaderKey = `dense:${this.consts.key}`;
+    ({ uniforms: this.uniforms, uniformData: this.uniformData } = declareUniforms([
+      ['m', 'u32', s.m], ['n', 'u32', s.n], ['k', 'u32', s.k],
+    ]));
+  }
+
+  getUserCode(): string {
+    return this.consts.wgsl + geluCommonWgsl + denseWgsl;
   }
 }
