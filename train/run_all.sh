@@ -1,5 +1,5 @@
 #!/bin/sh
-# Reproduce the default model: corpus → vocab → mlm → simbert → span → linear.
+# Reproduce the default model: corpus → vocab → mlm → simbert → span → linear → export.
 #
 #   sh train/run_all.sh [MLM_MIN] [SIMBERT_MIN] [SPAN_MIN] [LINEAR_MIN]
 #
@@ -52,3 +52,6 @@ run_stage mlm "$MLM_MIN"
 run_stage simbert "$SIMBERT_MIN"
 run_stage span "$SPAN_MIN"
 run_stage linear "$LINEAR_MIN"
+
+# Into the page: public/models/default (+ default-linear), scores and MODEL_CARD.md.
+sh train/export_all.sh

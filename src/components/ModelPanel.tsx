@@ -28,6 +28,26 @@ async function filesFromDrop(ev: DragEvent): Promise<File[]> {
   return files;
 }
 
+/** The bundled model's card (Markdown beside its weights), fetched when first opened. */
+function ModelCard({ url }: { url: string }) {
+  const t = useT();
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => {
+    if (text !== null) return;
+    fetch(url)
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status} ${r.statusText}`))))
+      .then(setText, (e: Error) => setError(`${url}: ${e.message}`));
+  };
+  return (
+    <details className="model-card" data-testid="model-card" onToggle={(e) => (e.currentTarget.open ? load() : undefined)}>
+      <summary>{t('modelCard')}</summary>
+      {error && <p className="error" role="alert">{error}</p>}
+      {text === null && !error ? <p className="hint">{t('loading')}</p> : text && <pre data-testid="model-card-text">{text}</pre>}
+    </details>
+  );
+}
+
 export function ModelPanel() {
   const t = useT();
   const { modelStatus, model, modelProgress, modelError, backendStatus, bundled } = useApp();
@@ -92,17 +112,8 @@ export function ModelPanel() {
       ) : (
         <p>{modelStatus === 'loading' ? t('loading') : t('noModel')}</p>
       )}
-      {loadedBundle?.description && (
-        <p className="hint" data-testid="model-description">
-          {loadedBundle.description}
-          {loadedBundle.card && (
-            <>
-              {' '}
-              <a href={new URL(loadedBundle.card, `${loadedBundle.baseUrl.replace(/\/?$/, '/')}`).href} target="_blank" rel="noreferrer" data-testid="model-card-link">{t('modelCard')}</a>
-            </>
-          )}
-        </p>
-      )}
+      {loadedBundle?.description && <p className="hint" data-testid="model-description">{loadedBundle.description}</p>}
+      {loadedBundle?.card && <ModelCard key={loadedBundle.id} url={new URL(loadedBundle.card, loadedBundle.baseUrl.replace(/\/?$/, '/')).href} />}
       <ProgressBar progress={modelProgress} testId="model-progress" />
       {modelError && <p className="error" role="alert" data-testid="model-error">{modelError}</p>}
       <div className="row">
