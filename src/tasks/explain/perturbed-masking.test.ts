@@ -123,7 +123,10 @@ describe.each(['cpu', 'wasm'] as const)('Perturbed Masking on %s', (backend) => 
     const ctx: TaskContext = { signal: new AbortController().signal, progress: (done) => progress.push(done) };
     const r = await impactMatrix(session, { text: SENTENCE, batchSize: 16 }, ctx);
     const again = await impactMatrix(session, { text: SENTENCE }, quietContext());
-    expect(again.matrix).toEqual(r.matrix); // deterministic, and independent of the batch size
+    // Independent of the batch size up to float32 rounding: on wasm, small batches run the fused
+    // JS kernels and large ones tfjs-wasm's SIMD kernels, which round differently.
+    expect(maxDiff(again.matrix, r.matrix)).toBeLessThanOrEqual(1e-5);
+    expect(await impactMatrix(session, { text: SENTENCE, batchSize: 16 }, quietContext())).toEqual(r); // deterministic
     expect(r.tokens).toEqual(SENTENCE.split(''));
     expect(r.offsets[3]).toEqual([3, 4]);
     const slow = await slowImpacts(session, ids, tokenSpans, 2, 'euclidean');
