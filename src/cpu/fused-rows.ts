@@ -8,7 +8,7 @@
  * erf(x) ≈ x · P(x²) / Q(x²) on |x| < 4 (±1 beyond, where 1 − erf(4) = 1.5e-8): a rational
  * fit of our own (least squares, reweighted towards minimax), |error| < 2.5e-8 in float64 and
  * ~3.5e-7 evaluated in float32. No exp, so it costs a dozen multiply-adds and one division.
- * The WGSL kernel (shaders/bias_gelu.wgsl) uses the same coefficients.
+ * The WGSL kernels use the same coefficients (shaders/gelu_common.wgsl).
  */
 export const ERF_P = [
   1.1283790612892988, 0.19438034073123975, 0.05321624374858329, 0.0039218658933251604, 0.00028590603659821995,

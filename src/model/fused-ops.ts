@@ -4,7 +4,8 @@
 //   selfAttention      softmax(q·kᵀ + bias)·v on [B, L, N·D]       (composed: 4 transposes, 2 matMuls, add, softmax)
 //   dense              act(x·w + bias), act linear, ReLU or GELU   (WebGPU only: barrier-free, beats tfjs's matMul on SwiftShader)
 // Kernels: 'wasm' and 'cpu' run JS loops over the backend's memory (src/cpu), 'webgpu' runs
-// WGSL (src/gpu/kernels); any other backend (webgl) gets the composed ops below. Gradients are
+// WGSL (src/gpu/kernels); any other backend (webgl) gets the composed ops below, and so does
+// wasm past the sizes where its SIMD kernels beat scalar JS (WASM_JS_LIMITS). Gradients are
 // registered for every kernel (integrated gradients backpropagates through the encoder).
 import * as tf from '@tensorflow/tfjs';
 import { CPU_FUSED_KERNELS, WASM_FUSED_KERNELS, type FusedKernelFuncs } from '../cpu/fused-kernels';
