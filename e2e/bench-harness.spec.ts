@@ -2,7 +2,7 @@
 // refuses to time unless both give the same logits. Correctness of the harness only: no timing
 // assertions here (timings live in `npm run bench -- --only ort`).
 import { expect, test, type Page } from '@playwright/test';
-import type { BenchPageApi, PairSpec } from '../src/bench/protocol';
+import { BENCH_MODEL_PATHS, type BenchPageApi, type PairSpec } from '../src/bench/protocol';
 
 type Api = BenchPageApi;
 
@@ -95,5 +95,17 @@ test('the page button checks and times a threaded ORT pair', async ({ page }) =>
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(status).toContainText('ours median');
   await expect(page.getByTestId('bench-log')).toContainText('×2 threads');
+  expect(errors).toEqual([]);
+});
+
+test('the default model: a build without its ONNX export says how to make one', async ({ page, request }) => {
+  // The driver (npm run bench -- --only ort --ort-model default) puts the export into its own
+  // build; an ordinary build has only the .bpg, which the page must still find.
+  // vite preview answers a missing file with index.html (status 200).
+  const isHtml = async (path: string) => (await request.get(`./${path}`)).headers()['content-type']?.includes('text/html') ?? true;
+  test.skip(!(await isHtml(BENCH_MODEL_PATHS.default.onnx)), 'this build holds the default model\'s ONNX export');
+  expect(await isHtml(BENCH_MODEL_PATHS.default.bpg)).toBe(false);
+  const errors = await openBench(page);
+  await expect(call(page, 'setup', { ours: 'wasm', peer: 'ort-wasm', threads: 1, model: 'default' })).rejects.toThrow(/--ort-model default/);
   expect(errors).toEqual([]);
 });

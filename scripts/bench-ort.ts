@@ -5,16 +5,48 @@
 //   npm run bench -- --only ort            both benchmarks below
 //   npm run bench -- --only ort-wasm       our wasm backend vs ORT wasm (1 and 2 threads)
 //   npm run bench -- --only ort-webgpu     our WebGPU backend vs ORT's WebGPU EP
-// Flags: --ort-passes N (default 3), --ort-no-build (reuse dist-ortbench/), --ort-port P.
+// Flags: --ort-model default|fixture|all (default: default), --ort-onnx FILE, --ort-passes N
+// (default 3), --ort-no-build (reuse dist-ortbench/), --ort-port P.
+//
+// Models. `default` is the playground's bundled model: ours loads public/models/default/model.bpg,
+// ORT loads an ONNX export of the same weights, train/work/export/default.onnx. When that file is
+// missing, or was exported from a different .bpg (the sha256 in default.onnx.json beside it
+// differs), it is made with
+//   /usr/bin/python3 train/export_onnx.py --bpg public/models/default/model.bpg --out train/work/export/default.onnx
+// (Python with PyTorch; $PYTHON overrides the interpreter). The export reads the .bpg itself, not
+// a training checkpoint: the .bpg stores its matrices in float16, so only its own numbers give
+// logits within 1e-4. --ort-onnx FILE uses another export instead (made the same way, by hand).
+// `fixture` is tests/fixtures/hf-tiny-bert-zh and its transformers export: the harness's own
+// correctness reference (e2e/bench-harness.spec.ts runs on it).
+//
+// JSON keys (--json): for the default model forward_vs_ort_{wasm,webgpu}_{b1l16,b8l64,b1l128},
+// similar_vs_ort_wasm, similar_recompute_vs_ort_wasm, perturbed_vs_ort_{wasm,webgpu}; the fixture
+// run gives the same keys with the suffix `_fixture` (forward_vs_ort_wasm_b8l64_fixture, …).
+// Each result carries `model` (name and shape).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, resolveChromium } from '../e2e/chromium';
 import { flagString, parseArgs } from '../src/cli/args';
 import { bestBy, compare, sideStats, type Comparison } from '../src/bench/aggregate';
 import { shapeKey, shapeLabel } from '../src/bench/inputs';
-import type { BenchPageApi, CheckReport, EnvReport, ForwardShape, PairSpec, PerturbedReport, ProfileReport, SetupReport, SimilarReport } from '../src/bench/protocol';
+import {
+  BENCH_MODEL_PATHS,
+  type BenchModelId,
+  type BenchPageApi,
+  type CheckReport,
+  type EnvReport,
+  type ForwardShape,
+  type ModelReport,
+  type PairSpec,
+  type PerturbedReport,
+  type ProfileReport,
+  type SetupReport,
+  type SimilarReport,
+} from '../src/bench/protocol';
 import { registerBenchmarks, type BenchResult } from './benchmarks';
 
 const OUT_DIR = 'dist-ortbench';
@@ -24,18 +56,34 @@ const FORWARD_SHAPES: ForwardShape[] = [
   { batch: 1, length: 128 },
 ];
 
+const DEFAULT_BPG = 'public/models/default/model.bpg';
+const DEFAULT_ONNX = 'train/work/export/default.onnx';
+
 interface Options {
   passes: number;
   build: boolean;
   port: number;
+  models: BenchModelId[];
+  /** An ONNX export of the default model's weights to use instead of DEFAULT_ONNX. */
+  onnx: string | null;
 }
 
 function options(): Options {
   const args = parseArgs(['bench', ...process.argv.slice(2)]);
   const passes = Number(flagString(args, 'ort-passes') ?? 3);
   if (!Number.isInteger(passes) || passes < 1) throw new Error(`--ort-passes must be a whole number ≥ 1 (got ${flagString(args, 'ort-passes')}).`);
-  return { passes, build: !args.flags.has('ort-no-build'), port: Number(flagString(args, 'ort-port') ?? 4391) };
+  const model = flagString(args, 'ort-model') ?? 'default';
+  const models: Record<string, BenchModelId[]> = { default: ['default'], fixture: ['fixture'], all: ['default', 'fixture'] };
+  if (!models[model]) throw new Error(`--ort-model must be default, fixture or all (got ${model}).`);
+  const onnx = flagString(args, 'ort-onnx') ?? null;
+  if (onnx && !existsSync(onnx)) throw new Error(`--ort-onnx ${onnx}: no such file. Make one with /usr/bin/python3 train/export_onnx.py --bpg ${DEFAULT_BPG} --out ${onnx}.`);
+  return { passes, build: !args.flags.has('ort-no-build'), port: Number(flagString(args, 'ort-port') ?? 4391), models: models[model]!, onnx };
 }
+
+/** Result keys of the fixture run carry a suffix; the default model's are the plain names. */
+const keyOf = (model: BenchModelId, key: string) => (model === 'fixture' ? `${key}_fixture` : key);
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 const say = (line: string) => process.stdout.write(`  ${line}\n`);
 
@@ -48,6 +96,44 @@ function buildPage(opts: Options): Promise<void> {
     if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status}); run \`npx vite build --outDir ${OUT_DIR}\` to see why.`);
   })();
   return built;
+}
+
+/** The default model's ONNX export: --ort-onnx, or DEFAULT_ONNX, exported again if missing or stale. */
+function defaultOnnx(opts: Options): string {
+  if (opts.onnx) {
+    say(`default model: ORT loads ${opts.onnx} (--ort-onnx); ours loads ${DEFAULT_BPG}`);
+    return opts.onnx;
+  }
+  if (!existsSync(DEFAULT_BPG)) throw new Error(`${DEFAULT_BPG} is missing: the default model is not bundled in this checkout.`);
+  const digest = sha256(DEFAULT_BPG);
+  const stampPath = `${DEFAULT_ONNX}.json`;
+  const stamp = existsSync(stampPath) ? (JSON.parse(readFileSync(stampPath, 'utf8')) as { source_sha256?: string }) : null;
+  if (existsSync(DEFAULT_ONNX) && stamp?.source_sha256 === digest) {
+    say(`default model: ORT loads ${DEFAULT_ONNX}, exported from ${DEFAULT_BPG} (sha256 ${digest.slice(0, 12)})`);
+    return DEFAULT_ONNX;
+  }
+  const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const args = ['train/export_onnx.py', '--bpg', DEFAULT_BPG, '--out', DEFAULT_ONNX];
+  say(`exporting the default model to ONNX: ${python} ${args.join(' ')}`);
+  const r = spawnSync(python, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`${python} train/export_onnx.py failed (exit ${r.status ?? r.error?.message}). It needs Python with PyTorch (set $PYTHON); or pass --ort-onnx FILE with an export of ${DEFAULT_BPG}, or run --ort-model fixture.`);
+  }
+  const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { source_sha256: string };
+  if (report.source_sha256 !== digest) throw new Error(`${DEFAULT_BPG} changed during the export; run the benchmark again.`);
+  writeFileSync(stampPath, `${JSON.stringify(report, null, 2)}\n`);
+  return DEFAULT_ONNX;
+}
+
+/** Puts the default model's two files into the build, where the page fetches them (BENCH_MODEL_PATHS). */
+function stageDefaultModel(opts: Options): void {
+  const onnx = defaultOnnx(opts);
+  // The build copied public/ when it was made: copy the .bpg again so that --ort-no-build never pairs a new export with an old .bpg.
+  for (const [from, to] of [[DEFAULT_BPG, BENCH_MODEL_PATHS.default.bpg], [onnx, BENCH_MODEL_PATHS.default.onnx]] as const) {
+    const target = join(OUT_DIR, to);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(from, target);
+  }
 }
 
 async function waitForServer(url: string, server: ChildProcess): Promise<void> {
@@ -65,8 +151,9 @@ async function waitForServer(url: string, server: ChildProcess): Promise<void> {
 }
 
 /** Serves the build and launches Chromium for `fn`; both are stopped afterwards, whatever happens. */
-async function withBrowser<T>(opts: Options, fn: (browser: Browser, pageUrl: string) => Promise<T>): Promise<T> {
+async function withBrowser<T>(opts: Options, model: BenchModelId, fn: (browser: Browser, pageUrl: string) => Promise<T>): Promise<T> {
   await buildPage(opts);
+  if (model === 'default') stageDefaultModel(opts);
   const base = `http://127.0.0.1:${opts.port}`;
   const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(opts.port), '--strictPort', '--outDir', OUT_DIR], {
     stdio: 'ignore',
@@ -114,9 +201,12 @@ async function withPair<T>(browser: Browser, url: string, spec: PairSpec, fn: (p
   }
 }
 
-async function checked(page: Page, shape: ForwardShape): Promise<CheckReport> {
+async function checked(page: Page, shape: ForwardShape, model: BenchModelId): Promise<CheckReport> {
   const c = await call(page, 'check', shape);
-  if (!c.ok) throw new Error(`${shapeLabel(shape)}: our logits and ORT's differ by ${c.maxAbsDiff} (> ${c.tolerance}); not timing a wrong answer.`);
+  if (!c.ok) {
+    const hint = model === 'default' ? ` Is the ONNX file an export of ${DEFAULT_BPG} itself (train/export_onnx.py --bpg), not of a training checkpoint?` : '';
+    throw new Error(`${shapeLabel(shape)}: our logits and ORT's differ by ${c.maxAbsDiff} (> ${c.tolerance}); not timing a wrong answer.${hint}`);
+  }
   return c;
 }
 
@@ -157,15 +247,20 @@ interface Row {
   maxAbsDiff: number;
 }
 
-function printTable(env: EnvReport, rows: Row[], load: [number, number]): void {
+function modelLine(m: ModelReport): string {
+  return `${m.id} model "${m.name}" (${m.format}): ${m.layers} layers, hidden ${m.hidden}, ${m.heads} heads, FFN ${m.intermediate}, vocab ${m.vocab}, ${(m.parameters / 1e6).toFixed(2)} M parameters; sentence vectors: ${m.pooling}`;
+}
+
+function printTable(env: EnvReport, model: ModelReport, rows: Row[], load: [number, number]): void {
   say('');
+  say(modelLine(model));
   say(`engine (tfjs ${env.tfjsVersion}) vs onnxruntime-web ${env.ortVersion}; ${env.userAgent.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? env.userAgent}`);
   say(`adapter: ${env.adapter ?? 'none'}; crossOriginIsolated ${env.crossOriginIsolated}; ${env.hardwareConcurrency} logical cores; load average ${load[0].toFixed(1)} → ${load[1].toFixed(1)}`);
-  say(`${'workload'.padEnd(24)}${'ours median (min) ms'.padStart(22)}  ${'peer'.padEnd(22)}${'median (min) ms'.padStart(18)}${'ratio'.padStart(8)}${'max|Δ|'.padStart(10)}`);
+  say(`${'workload'.padEnd(32)}${'ours median (min) ms'.padStart(22)}  ${'peer'.padEnd(22)}${'median (min) ms'.padStart(18)}${'ratio'.padStart(8)}${'max|Δ|'.padStart(10)}`);
   for (const r of rows) {
     const o = `${fmt(r.cmp.ours.medianMs)} (${fmt(r.cmp.ours.minMs)})`;
     const p = `${fmt(r.cmp.peer.medianMs)} (${fmt(r.cmp.peer.minMs)})`;
-    say(`${r.label.padEnd(24)}${o.padStart(22)}  ${r.peerLabel.padEnd(22)}${p.padStart(18)}${r.cmp.ratio.toFixed(2).padStart(7)}x${r.maxAbsDiff.toExponential(1).padStart(10)}`);
+    say(`${r.label.padEnd(32)}${o.padStart(22)}  ${r.peerLabel.padEnd(22)}${p.padStart(18)}${r.cmp.ratio.toFixed(2).padStart(7)}x${r.maxAbsDiff.toExponential(1).padStart(10)}`);
   }
   say('ratio = peer median / our median (above 1: we are faster); every time includes reading the logits back.');
 }
@@ -216,14 +311,23 @@ interface Plan {
 
 async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
   const opts = options();
+  const results: Record<string, BenchResult> = {};
+  for (const model of opts.models) Object.assign(results, await runPlanOn(plan, model, opts));
+  return results;
+}
+
+async function runPlanOn(plan: Plan, modelId: BenchModelId, opts: Options): Promise<Record<string, BenchResult>> {
   const load0 = loadavg()[0]!;
-  return withBrowser(opts, async (browser, url) => {
+  return withBrowser(opts, modelId, async (browser, url) => {
     const env = await pageEnv(browser, url);
     const diffs = new Map<string, number>();
     const profileLog: ProfileReport[] = [];
+    let model: ModelReport | null = null;
     // Placement and per-kernel profile in their own context: verbose logging must not be timed.
-    await withPair(browser, url, { ours: plan.ours, peer: plan.peer, threads: plan.threadOptions[0]!, logPlacement: true }, async (page, setup) => {
-      const c = await checked(page, FORWARD_SHAPES[0]!);
+    await withPair(browser, url, { ours: plan.ours, peer: plan.peer, threads: plan.threadOptions[0]!, logPlacement: true, model: modelId }, async (page, setup) => {
+      model = setup.model;
+      say(modelLine(setup.model));
+      const c = await checked(page, FORWARD_SHAPES[0]!, modelId);
       const placement = setup.peer.placement ? Object.entries(setup.peer.placement).map(([ep, n]) => `${ep} ${n}`).join(', ') : 'not reported';
       say(`${plan.peer}: EP ${setup.peer.executionProviders.join(',')}, node placement: ${placement}; webgpu device set: ${setup.peer.webgpuDevice ?? 'n/a'}; first check ${c.maxAbsDiff.toExponential(2)}`);
       say(`ours: ${setup.ours.backend} (${setup.ours.reason}); adapter ${setup.ours.adapter ?? 'none'}`);
@@ -237,12 +341,12 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
     for (let pass = 0; pass < opts.passes; pass++) {
       const order = pass % 2 === 0 ? plan.threadOptions : [...plan.threadOptions].reverse();
       for (const threads of order) {
-        const spec: PairSpec = { ours: plan.ours, peer: plan.peer, threads };
+        const spec: PairSpec = { ours: plan.ours, peer: plan.peer, threads, model: modelId };
         await withPair(browser, url, spec, async (page, setup) => {
           const r: PeerRuns = runs.get(threads) ?? { threads, setup, forward: new Map(), oursForward: new Map(), similar: [], perturbed: [] };
           runs.set(threads, r);
           for (const shape of FORWARD_SHAPES) {
-            const c = await checked(page, shape);
+            const c = await checked(page, shape, modelId);
             diffs.set(shapeKey(shape), Math.max(diffs.get(shapeKey(shape)) ?? 0, c.maxAbsDiff));
             const t = await call(page, 'timeForward', shape, plan.warmup, plan.reps, pass % 2 === 1);
             push(r.forward, shapeKey(shape), t.peer);
@@ -258,6 +362,9 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
     const all = [...runs.values()];
     const rows: Row[] = [];
     const results: Record<string, BenchResult> = {};
+    const m = model as ModelReport | null; // set by the first page, which ran before any timing
+    if (!m) throw new Error('The benchmark page reported no model.');
+    const modelInfo = { model: { id: m.id, name: m.name, format: m.format, layers: m.layers, hidden: m.hidden, heads: m.heads, vocab: m.vocab, parameters: m.parameters } };
     const peerName = plan.peer === 'ort-wasm' ? 'ORT wasm' : 'ORT webgpu';
     for (const shape of FORWARD_SHAPES) {
       const k = shapeKey(shape);
@@ -265,7 +372,7 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
       const ours = all.flatMap((r) => r.oursForward.get(k) ?? []);
       const best = bestBy(all, (r) => sideStats(r.forward.get(k)!).medianMs);
       const row: Row = {
-        key: `forward_vs_${plan.peer.replace('-', '_')}_${k}`,
+        key: keyOf(modelId, `forward_vs_${plan.peer.replace('-', '_')}_${k}`),
         label: `forward ${shapeLabel(shape)} ${plan.ours}`,
         cmp: compare(ours, best.forward.get(k)!),
         peerLabel: `${peerName} ×${best.threads}${all.length > 1 ? ' (best)' : ''}`,
@@ -273,7 +380,7 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
       };
       rows.push(row);
       const perThreads = Object.fromEntries(all.map((r) => [`peer_ms_${r.threads}_threads`, compare(ours, r.forward.get(k)!).peer.medianMs]));
-      results[row.key] = resultOf(row, env, { ours_backend: plan.ours, ours_threads: 1, peer_threads: best.threads, ...perThreads, ours_profile: profileSummary(profileLog, `forward ${shapeLabel(shape)}`) });
+      results[row.key] = resultOf(row, env, { ...modelInfo, ours_backend: plan.ours, ours_threads: 1, peer_threads: best.threads, ...perThreads, ours_profile: profileSummary(profileLog, `forward ${shapeLabel(shape)}`) });
     }
     if (plan.similar) {
       const best = bestBy(all, (r) => sideStats(r.similar.map((s) => s.peer)).medianMs);
@@ -285,16 +392,16 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
       const networkDiff = Math.max(...all.flatMap((r) => r.similar.flatMap((s) => [s.maxLogitDiff, s.maxVectorDiff])));
       const sample = all[0]!.similar[0]!;
       const row: Row = {
-        key: 'similar_vs_ort_wasm',
+        key: keyOf(modelId, 'similar_vs_ort_wasm'),
         label: `similar ×${sample.candidates} ${plan.ours}`,
         cmp: compare(ours, best.similar.map((s) => s.peer)),
         peerLabel: `${peerName} ×${best.threads}${all.length > 1 ? ' (best)' : ''}`,
         maxAbsDiff: networkDiff,
       };
       rows.push(row);
-      const agreement = { same_ranking: same, shared_top: shared, same_ranking_without_cache: sameRecompute, peer_threads: best.threads };
+      const agreement = { ...modelInfo, pooling: m.pooling, same_ranking: same, shared_top: shared, same_ranking_without_cache: sameRecompute, peer_threads: best.threads };
       results[row.key] = resultOf(row, env, { ...agreement, ours_algorithm: 'the app task: UniLM sampling with a KV cache', peer_algorithm: 'full sequence every step (the export has no KV inputs)' });
-      const same_algorithm: Row = { ...row, key: 'similar_recompute_vs_ort_wasm', label: `similar, no KV cache`, cmp: compare(recompute, best.similar.map((s) => s.peer)) };
+      const same_algorithm: Row = { ...row, key: keyOf(modelId, 'similar_recompute_vs_ort_wasm'), label: `similar, no KV cache`, cmp: compare(recompute, best.similar.map((s) => s.peer)) };
       rows.push(same_algorithm);
       results[same_algorithm.key] = resultOf(same_algorithm, env, { ...agreement, ours_algorithm: 'full sequence every step, as the peer' });
       say(`similar: networks agree to ${networkDiff.toExponential(1)}; no-cache recipe ranks as the peer: ${sameRecompute}; the task's top ${sample.peerTop.length} shares ≥ ${shared} with the peer's (one flipped draw shifts all later ones)`);
@@ -303,7 +410,7 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
       const best = bestBy(all, (r) => sideStats(r.perturbed.map((s) => s.peer)).medianMs);
       const sample = all[0]!.perturbed[0]!;
       const row: Row = {
-        key: `perturbed_vs_${plan.peer.replace('-', '_')}`,
+        key: keyOf(modelId, `perturbed_vs_${plan.peer.replace('-', '_')}`),
         label: `perturbed masking ${sample.tokens} tok ${plan.ours}`,
         cmp: compare(all.flatMap((r) => r.perturbed.map((s) => s.ours)), best.perturbed.map((s) => s.peer)),
         peerLabel: `${peerName} ×${best.threads}${all.length > 1 ? ' (best)' : ''}`,
@@ -311,12 +418,13 @@ async function runPlan(plan: Plan): Promise<Record<string, BenchResult>> {
       };
       rows.push(row);
       results[row.key] = resultOf(row, env, {
+        ...modelInfo,
         copies: sample.copies, batches: sample.batches, batch_size: sample.batchSize, peer_threads: best.threads,
         peer_graph: 'the export without its MLM head, last hidden state as output', max_abs_diff_unit: 'impact (Euclidean distance)',
         ours_profile: profileSummary(profileLog, 'perturbed masking'),
       });
     }
-    printTable(env, rows, [load0, loadavg()[0]!]);
+    printTable(env, m, rows, [load0, loadavg()[0]!]);
     return results;
   });
 }

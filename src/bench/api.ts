@@ -2,7 +2,7 @@
 // context per pass), a correctness check per workload, then timing only of checked workloads.
 import * as tf from '@tensorflow/tfjs';
 import { summariseAdapter } from '../gpu/backend';
-import { FIXTURE_URLS, ORT_PACKAGE_VERSION } from './assets';
+import { BENCH_MODELS, ORT_PACKAGE_VERSION } from './assets';
 import { fetchBytes } from './fetch-bytes';
 import { makeForwardBatch, maxAbsDiff, shapeKey, shapeLabel } from './inputs';
 import { OrtPeer } from './ort-peer';
@@ -13,11 +13,13 @@ import {
   type CheckReport,
   type EnvReport,
   type ForwardShape,
+  type ModelReport,
   type PairSpec,
   type SetupReport,
   type TimingReport,
 } from './protocol';
 import { runOursPerturbed, timePerturbedPair } from './perturbed-pair';
+import { resolvePooling } from '../tasks/generate/sentence-embed';
 import { timeSimilarPair } from './similar-pair';
 
 export class BenchRefusedError extends Error {
@@ -87,18 +89,26 @@ export function createBenchApi(onLog: (line: string) => void): BenchPageApi {
 
     async setup(spec: PairSpec): Promise<SetupReport> {
       if (pair) throw new BenchRefusedError('This page already holds a pair of runtimes; open a fresh page for another pair.');
-      const onnx = await fetchBytes(FIXTURE_URLS.onnx);
-      const ours = await OurEngine.start(spec.ours);
+      const id = spec.model ?? 'fixture';
+      const source = BENCH_MODELS[id];
+      if (!source) throw new BenchRefusedError(`Unknown model "${String(id)}": use ${Object.keys(BENCH_MODELS).join(' or ')}.`);
+      const onnx = await fetchBytes(source.onnx, source.onnxHint);
+      const ours = await OurEngine.start(spec.ours, source);
       const peer = await OrtPeer.start(spec.peer, spec.threads, onnx, spec.logPlacement ?? false);
-      const report: SetupReport = { ours: ours.report, peer: peer.report };
+      const s = ours.session.summary;
+      const model: ModelReport = {
+        id, name: s.name, format: s.format, layers: s.layers, hidden: s.hidden, heads: s.heads, intermediate: s.intermediate, vocab: s.vocab, parameters: s.parameters,
+        pooling: resolvePooling(ours.session),
+      };
+      const report: SetupReport = { model, ours: ours.report, peer: peer.report };
       pair = { spec, ours, peer, report };
-      onLog(`loaded ours on ${ours.report.backend} (${ours.report.loadMs.toFixed(0)} ms), ${spec.peer} ${peer.report.version} ×${peer.report.threads} threads (${peer.report.loadMs.toFixed(0)} ms)`);
+      onLog(`model ${id} (${s.layers} layers, hidden ${s.hidden}, vocab ${s.vocab}); loaded ours on ${ours.report.backend} (${ours.report.loadMs.toFixed(0)} ms), ${spec.peer} ${peer.report.version} ×${peer.report.threads} threads (${peer.report.loadMs.toFixed(0)} ms)`);
       return report;
     },
 
     async check(shape: ForwardShape): Promise<CheckReport> {
       const p = need();
-      const batch = makeForwardBatch(shape, p.ours.vocabSize);
+      const batch = makeForwardBatch(shape, p.ours.forwardVocab);
       const a = await p.ours.forwardLogits(batch);
       const b = await p.peer.forwardLogits(batch);
       const diff = maxAbsDiff(a, b);
@@ -113,7 +123,7 @@ export function createBenchApi(onLog: (line: string) => void): BenchPageApi {
       const verdict = checked.get(shapeKey(shape));
       if (!verdict) throw new BenchRefusedError(`${shapeLabel(shape)} has not been checked: call check() first; timing is refused until both sides agree.`);
       if (!verdict.ok) throw new BenchRefusedError(`${shapeLabel(shape)}: the logits differ by ${verdict.maxAbsDiff} (> ${LOGIT_TOLERANCE}); timing is refused.`);
-      const batch = makeForwardBatch(shape, p.ours.vocabSize);
+      const batch = makeForwardBatch(shape, p.ours.forwardVocab);
       const runOurs = () => timeRuns(() => p.ours.forwardLogits(batch), warmup, reps);
       const runPeer = () => timeRuns(() => p.peer.forwardLogits(batch), warmup, reps);
       let ours: number[];
@@ -132,7 +142,7 @@ export function createBenchApi(onLog: (line: string) => void): BenchPageApi {
     async profile(target) {
       const p = need();
       if (target === 'perturbed') return p.ours.profileRun('perturbed masking', () => runOursPerturbed(p.ours));
-      return p.ours.profile(makeForwardBatch(target, p.ours.vocabSize));
+      return p.ours.profile(makeForwardBatch(target, p.ours.forwardVocab));
     },
 
     async timeSimilar(reps, peerFirst) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bestBy, compare } from './aggregate';
-import { makeForwardBatch, maxAbsDiff, median, minimum, shapeKey } from './inputs';
+import { BERT_BASE_CHINESE_VOCAB, forwardVocab, makeForwardBatch, maxAbsDiff, median, minimum, shapeKey } from './inputs';
 
 describe('makeForwardBatch', () => {
   it('builds [CLS] words [SEP] rows, shorter rows padded, identical for the same shape', () => {
-    const b = makeForwardBatch({ batch: 8, length: 64 }, 21128);
+    const b = makeForwardBatch({ batch: 8, length: 64 }, BERT_BASE_CHINESE_VOCAB);
     expect(b.ids.length).toBe(8 * 64);
     for (let r = 0; r < 8; r++) {
       const row = [...b.ids.subarray(r * 64, (r + 1) * 64)];
@@ -19,13 +19,24 @@ describe('makeForwardBatch', () => {
       const types = [...b.types.subarray(r * 64, r * 64 + real)];
       expect(types.some((t) => t === 1)).toBe(r % 2 === 1);
     }
-    expect(makeForwardBatch({ batch: 8, length: 64 }, 21128).ids).toEqual(b.ids);
-    expect(makeForwardBatch({ batch: 1, length: 16 }, 21128).mask.every((m) => m === 1)).toBe(true);
+    expect(makeForwardBatch({ batch: 8, length: 64 }, BERT_BASE_CHINESE_VOCAB).ids).toEqual(b.ids);
+    expect(makeForwardBatch({ batch: 1, length: 16 }, BERT_BASE_CHINESE_VOCAB).mask.every((m) => m === 1)).toBe(true);
+  });
+
+  it('takes the special ids of a small vocabulary (specials first, as the playground vocabulary)', () => {
+    const vocab = forwardVocab(7395, { padId: 0, unkId: 1, clsId: 2, sepId: 3, maskId: 4 });
+    expect(vocab).toEqual({ size: 7395, clsId: 2, sepId: 3, firstWordId: 5 });
+    const b = makeForwardBatch({ batch: 2, length: 16 }, vocab);
+    expect(b.ids[0]).toBe(2);
+    expect(b.ids[15]).toBe(3);
+    expect([...b.ids.subarray(1, 15)].every((id) => id >= 5 && id < 7395)).toBe(true);
+    expect(forwardVocab(21128, { padId: 0, unkId: 100, clsId: 101, sepId: 102, maskId: 103 })).toEqual(BERT_BASE_CHINESE_VOCAB);
+    expect(() => forwardVocab(5, { padId: 0, unkId: 1, clsId: 2, sepId: 3, maskId: 4 })).toThrow(RangeError);
   });
 
   it('refuses shapes that cannot hold [CLS] and [SEP]', () => {
-    expect(() => makeForwardBatch({ batch: 1, length: 1 }, 21128)).toThrow(RangeError);
-    expect(() => makeForwardBatch({ batch: 0, length: 8 }, 21128)).toThrow(RangeError);
+    expect(() => makeForwardBatch({ batch: 1, length: 1 }, BERT_BASE_CHINESE_VOCAB)).toThrow(RangeError);
+    expect(() => makeForwardBatch({ batch: 0, length: 8 }, BERT_BASE_CHINESE_VOCAB)).toThrow(RangeError);
   });
 });
 

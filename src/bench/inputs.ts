@@ -11,10 +11,24 @@ export interface ForwardBatch {
   mask: Int32Array;
 }
 
-const CLS = 101;
-const SEP = 102;
-// Ordinary word pieces of the bert-base-chinese vocabulary start after the specials and [unused].
-const FIRST_WORD_ID = 104;
+/** The ids a batch is made of: `[CLS]`, `[SEP]`, and ordinary tokens in [firstWordId, size). */
+export interface ForwardVocab {
+  size: number;
+  clsId: number;
+  sepId: number;
+  firstWordId: number;
+}
+
+/** bert-base-chinese (the fixture): ordinary word pieces start after the specials and [unused]. */
+export const BERT_BASE_CHINESE_VOCAB: ForwardVocab = { size: 21128, clsId: 101, sepId: 102, firstWordId: 104 };
+
+/** A vocabulary's batch ids from its special-token ids: words start after the last special. */
+export function forwardVocab(size: number, specials: { clsId: number; sepId: number; padId: number; maskId: number; unkId: number }): ForwardVocab {
+  const { clsId, sepId, padId, maskId, unkId } = specials;
+  const firstWordId = Math.max(clsId, sepId, padId, maskId, unkId) + 1;
+  if (firstWordId >= size) throw new RangeError(`The vocabulary (${size} tokens) has no ordinary tokens after its special ids.`);
+  return { size, clsId, sepId, firstWordId };
+}
 
 /** xorshift32: a fixed sequence for a seed, the same in every browser. */
 function makeRandom(seed: number): () => number {
@@ -34,7 +48,7 @@ function makeRandom(seed: number): () => number {
  * (down to about half), so the padding mask matters. Odd rows have a second segment (type 1)
  * starting halfway through their real tokens.
  */
-export function makeForwardBatch(shape: ForwardShape, vocabSize: number, seed = 1): ForwardBatch {
+export function makeForwardBatch(shape: ForwardShape, vocab: ForwardVocab, seed = 1): ForwardBatch {
   const { batch: b, length: l } = shape;
   if (!Number.isInteger(b) || !Number.isInteger(l) || b < 1 || l < 2) throw new RangeError(`A batch needs B ≥ 1 and L ≥ 2 (got ${b}×${l}).`);
   const next = makeRandom(seed * 7919 + b * 131 + l);
@@ -45,7 +59,7 @@ export function makeForwardBatch(shape: ForwardShape, vocabSize: number, seed = 
     const real = Math.max(2, l - Math.floor((r * l) / (2 * b)));
     for (let i = 0; i < real; i++) {
       const at = r * l + i;
-      ids[at] = i === 0 ? CLS : i === real - 1 ? SEP : FIRST_WORD_ID + (next() % (vocabSize - FIRST_WORD_ID));
+      ids[at] = i === 0 ? vocab.clsId : i === real - 1 ? vocab.sepId : vocab.firstWordId + (next() % (vocab.size - vocab.firstWordId));
       mask[at] = 1;
       types[at] = r % 2 === 1 && i >= Math.floor(real / 2) ? 1 : 0;
     }

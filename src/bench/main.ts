@@ -1,9 +1,10 @@
-// The benchmark page: our engine and onnxruntime-web side by side on the fixture model.
+// The benchmark page: our engine and onnxruntime-web side by side on the same weights (the
+// fixture, or the bundled default model once the driver has put its ONNX export into the build).
 // The Node driver (scripts/bench-ort.ts) calls `window.benchPage` in fresh browser contexts;
 // a person can run one quick pair with the form below.
 import { createBenchApi } from './api';
 import { median, minimum, shapeLabel } from './inputs';
-import type { ForwardShape, OursBackend, PairSpec, PeerName } from './protocol';
+import type { BenchModelId, ForwardShape, OursBackend, PairSpec, PeerName } from './protocol';
 
 const root = document.getElementById('bench-root')!;
 
@@ -34,17 +35,20 @@ const PAIRS: Record<string, Omit<PairSpec, 'logPlacement'>> = {
 
 const pairSelect = el('select', { 'data-testid': 'bench-pair' });
 for (const name of Object.keys(PAIRS)) pairSelect.append(el('option', { value: name }, name));
+const modelSelect = el('select', { 'data-testid': 'bench-model' });
+modelSelect.append(el('option', { value: 'fixture' }, 'fixture (tiny-bert-zh)'), el('option', { value: 'default' }, 'default (bundled model)'));
 const runButton = el('button', { 'data-testid': 'bench-run' }, 'Check and time B1×L16');
 const envOut = el('pre', { 'data-testid': 'bench-env' });
 
 runButton.addEventListener('click', () => {
   runButton.disabled = true;
   pairSelect.disabled = true;
+  modelSelect.disabled = true;
   void (async () => {
     try {
       setStatus('running', 'Loading both runtimes…');
       const spec = PAIRS[pairSelect.value]!;
-      await api.setup({ ...spec, ours: spec.ours as OursBackend, peer: spec.peer as PeerName, logPlacement: true });
+      await api.setup({ ...spec, ours: spec.ours as OursBackend, peer: spec.peer as PeerName, logPlacement: true, model: modelSelect.value as BenchModelId });
       const shape: ForwardShape = { batch: 1, length: 16 };
       const check = await api.check(shape);
       if (!check.ok) {
@@ -61,8 +65,13 @@ runButton.addEventListener('click', () => {
 
 root.append(
   el('h1', {}, 'Engine vs onnxruntime-web'),
-  el('p', {}, 'Same weights (tests/fixtures/hf-tiny-bert-zh): our tfjs engine from model.safetensors, onnxruntime-web from model.onnx. Full runs: npm run bench -- --only ort.'),
+  el(
+    'p',
+    {},
+    'Same weights on both sides: the fixture (tests/fixtures/hf-tiny-bert-zh, model.safetensors for us, model.onnx for ORT) or the bundled default model (model.bpg for us, its ONNX export for ORT; the export is put into the build by npm run bench -- --only ort --ort-model default). Full runs: npm run bench -- --only ort.',
+  ),
   envOut,
+  modelSelect,
   pairSelect,
   runButton,
   status,

@@ -1,16 +1,17 @@
-// Our side of the comparison: the app's own backend choice and loader on the fixture files, and
-// a forward pass with the MLM logits read back, exactly what the tasks do.
+// Our side of the comparison: the app's own backend choice and loader on the model's files (the
+// fixture's Hugging Face files or the bundled .bpg), and a forward pass with the MLM logits read
+// back, exactly what the tasks do.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../gpu/backend';
 import { WASM_PATHS } from '../worker/wasm-paths';
 import type { ModelFile } from '../model/files';
 import { loadSession, type Session } from '../tasks/session';
-import { FIXTURE_URLS } from './assets';
+import type { BenchModelSource } from './assets';
 import { fetchBytes } from './fetch-bytes';
-import { shapeLabel, type ForwardBatch } from './inputs';
+import { forwardVocab, shapeLabel, type ForwardBatch, type ForwardVocab } from './inputs';
 import type { KernelTime, ProfileReport, SetupReport } from './protocol';
 
-function fixtureFile(name: string, url: string): ModelFile {
+function servedFile(name: string, url: string): ModelFile {
   return {
     name,
     size: 0,
@@ -28,15 +29,11 @@ export class OurEngine {
     readonly report: SetupReport['ours'],
   ) {}
 
-  /** Starts the backend as the app does with `?backend=` (wasm: single-threaded SIMD) and loads the fixture. */
-  static async start(backend: BackendName): Promise<OurEngine> {
+  /** Starts the backend as the app does with `?backend=` (wasm: single-threaded SIMD) and loads the model. */
+  static async start(backend: BackendName, model: BenchModelSource): Promise<OurEngine> {
     const t0 = performance.now();
     const info = await initBackend({ override: backend, wasmPaths: WASM_PATHS });
-    const session = await loadSession('tiny-bert-zh', [
-      fixtureFile('config.json', FIXTURE_URLS.config),
-      fixtureFile('vocab.txt', FIXTURE_URLS.vocab),
-      fixtureFile('model.safetensors', FIXTURE_URLS.safetensors),
-    ]);
+    const session = await loadSession(model.name, model.ours.map((f) => servedFile(f.name, f.url)));
     const a = info.adapter;
     return new OurEngine(session, {
       backend: info.backend,
@@ -49,6 +46,11 @@ export class OurEngine {
 
   get vocabSize(): number {
     return this.session.model.config.vocabSize;
+  }
+
+  /** The ids the forward workloads are made of, from this model's tokenizer. */
+  get forwardVocab(): ForwardVocab {
+    return forwardVocab(this.vocabSize, this.session.tokenizer);
   }
 
   /** Logits [B, L, V] on the device (the caller disposes). */

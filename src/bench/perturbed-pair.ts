@@ -15,7 +15,7 @@ import type { OrtPeer } from './ort-peer';
 import type { OurEngine } from './our-engine';
 import { LOGIT_TOLERANCE, type PerturbedReport } from './protocol';
 
-/** 24 characters, one WordPiece each in the bert-base-chinese vocabulary. */
+/** 24 characters, one token each in the bert-base-chinese and the playground vocabularies. */
 export const PERTURBED_SENTENCE = '我们今天下午在公园里看到了很多可爱的小动物和花朵';
 const TOKENS = 24;
 
@@ -94,7 +94,7 @@ export function runOursPerturbed(engine: OurEngine): Promise<ImpactMatrixResult>
 export async function timePerturbedPair(engine: OurEngine, peer: OrtPeer, reps: number, peerFirst: boolean, log: (line: string) => void): Promise<PerturbedReport> {
   const s = engine.session;
   const enc = s.tokenizer.encode(PERTURBED_SENTENCE);
-  if (enc.ids.length !== TOKENS + 2) throw new Error(`The benchmark sentence has ${enc.ids.length - 2} tokens, expected ${TOKENS}: the vocabulary differs from the fixture's.`);
+  if (enc.ids.length !== TOKENS + 2) throw new Error(`The benchmark sentence has ${enc.ids.length - 2} tokens, expected ${TOKENS}: this vocabulary splits it differently; pick a sentence of one token per character.`);
   const runOurs = () => runOursPerturbed(engine);
   const first = await runOurs();
   const session = await peer.openSession(deriveBertGraph(peer.model, { queryKeyMask: false, logits: 'none', hidden: true }));

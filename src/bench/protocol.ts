@@ -4,6 +4,19 @@
 export type OursBackend = 'wasm' | 'webgpu';
 export type PeerName = 'ort-wasm' | 'ort-webgpu';
 
+/**
+ * The weights both runtimes load. `fixture`: tests/fixtures/hf-tiny-bert-zh (Hugging Face files
+ * and their transformers ONNX export, bundled into the page). `default`: the playground's bundled
+ * model (its .bpg from public/) and an ONNX export of the same weights by train/export_onnx.py,
+ * which the driver puts into the build at `BENCH_MODEL_PATHS.default.onnx`.
+ */
+export type BenchModelId = 'fixture' | 'default';
+
+/** Where the page fetches the default model, relative to bench.html (in the build: dist-…/). */
+export const BENCH_MODEL_PATHS = {
+  default: { bpg: 'models/default/model.bpg', onnx: 'ort-models/default.onnx' },
+} as const;
+
 /** One browser context runs one pair: our engine on one backend, ORT on one execution provider. */
 export interface PairSpec {
   ours: OursBackend;
@@ -12,6 +25,23 @@ export interface PairSpec {
   threads: number;
   /** Create the ORT session with verbose logging and report where its nodes were placed. */
   logPlacement?: boolean;
+  /** Which weights; the fixture when absent. */
+  model?: BenchModelId;
+}
+
+/** The model both sides loaded, as our loader read it. */
+export interface ModelReport {
+  id: BenchModelId;
+  name: string;
+  format: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  vocab: number;
+  parameters: number;
+  /** Sentence-vector pooling the similar-questions workload uses ('auto' choice). */
+  pooling: string;
 }
 
 export interface ForwardShape {
@@ -30,6 +60,7 @@ export interface EnvReport {
 }
 
 export interface SetupReport {
+  model: ModelReport;
   ours: {
     backend: string;
     reason: string;

@@ -4,8 +4,10 @@
 // sentence vectors). The ONNX export has no key/value inputs, so the peer can only run the
 // recipe the bert4keras way: the whole `[CLS] question [SEP] output…` sequence every step under
 // the UniLM mask, through a graph derived from the export (./onnx-derive: [B, L, L] mask,
-// last-position logits, last hidden state). Our engine also runs that same no-cache recipe
-// (`recomputePredict`), so both an end-to-end and a same-algorithm ratio come out.
+// last-position logits, last hidden state). The sentence-vector head (BERT's pooler, and
+// SimBERT's linear pool when the weights have one) is not in the export: the peer applies it in
+// plain JS. Our engine also runs that same no-cache recipe (`recomputePredict`), so both an
+// end-to-end and a same-algorithm ratio come out.
 // Both sides use our tokenizer, sampler and ranking code; only the network differs.
 import type * as Ort from 'onnxruntime-web';
 import { unilmMask } from '../model/masks';
@@ -13,7 +15,7 @@ import { toFloat32 } from '../model/weights/types';
 import { quietContext, yieldAndCheck } from '../tasks/context';
 import { createRng, randomSample, type PredictFn } from '../tasks/decoding/decoder';
 import { decodeOutput } from '../tasks/generate/common';
-import { cosine, encodeSentence, SentenceEncoder } from '../tasks/generate/sentence-embed';
+import { cosine, encodeSentence, LINEAR_POOL_NAMES, SentenceEncoder, type Pooling } from '../tasks/generate/sentence-embed';
 import { SIMILAR_DEFAULTS, similarQuestions } from '../tasks/generate/similar';
 import { recomputePredict, type UniLMSource } from '../tasks/generate/unilm';
 import { maxAbsDiff, median } from './inputs';
@@ -66,15 +68,52 @@ async function similarRecipe(engine: OurEngine, side: RecipeSide): Promise<strin
     .map((c) => c.text);
 }
 
-/** The peer's network: the derived ONNX graph on ORT, plus BERT's pooler (not in the export) in plain JS. */
-async function ortSide(engine: OurEngine, peer: OrtPeer): Promise<{ side: RecipeSide; session: Ort.InferenceSession }> {
+/** y = W·x + b for a PyTorch Linear layout W [out, in]. */
+function dense(w: Float32Array, b: Float32Array, x: Float32Array): Float32Array {
+  const out = new Float32Array(b.length);
+  for (let o = 0; o < b.length; o++) {
+    let sum = b[o]!;
+    for (let i = 0; i < x.length; i++) sum += w[o * x.length + i]! * x[i]!;
+    out[o] = sum;
+  }
+  return out;
+}
+
+/**
+ * The sentence-vector head the task uses (not in the export), in plain JS on the [CLS] state
+ * [H]: BERT's pooler tanh(W_p·h + b_p) for 'pooler', then SimBERT's linear pool for
+ * 'linear-pool', or the raw state for 'cls'; unit length.
+ */
+function poolInJs(engine: OurEngine, pooling: Pooling): (cls: Float32Array) => Float32Array {
+  const tensors = engine.session.files.tensors;
+  const read = (name: string) => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`The model has no ${name}: the peer cannot compute "${pooling}" sentence vectors.`);
+    return toFloat32(t);
+  };
+  const layers: [Float32Array, Float32Array, boolean][] = []; // [weight, bias, tanh after]
+  if (pooling === 'pooler' || pooling === 'linear-pool') layers.push([read('bert.pooler.dense.weight'), read('bert.pooler.dense.bias'), true]);
+  if (pooling === 'linear-pool') {
+    const names = LINEAR_POOL_NAMES.find(([w, b]) => tensors.has(w) && tensors.has(b))!;
+    layers.push([read(names[0]), read(names[1]), false]);
+  }
+  if (pooling === 'pooler-linear') layers.push([read('bert.pooler.dense.weight'), read('bert.pooler.dense.bias'), false]);
+  return (cls) => {
+    let v = cls;
+    for (const [w, b, tanh] of layers) {
+      v = dense(w, b, v);
+      if (tanh) v = v.map(Math.tanh);
+    }
+    const norm = Math.max(Math.hypot(...v), 1e-12);
+    return v.map((x) => x / norm);
+  };
+}
+
+/** The peer's network: the derived ONNX graph on ORT, plus the sentence-vector head in plain JS. */
+async function ortSide(engine: OurEngine, peer: OrtPeer, pooling: Pooling): Promise<{ side: RecipeSide; session: Ort.InferenceSession }> {
   const session = await peer.openSession(deriveBertGraph(peer.model, { queryKeyMask: true, logits: 'last-position', hidden: true }));
   const { vocabSize: v, hiddenSize: h } = engine.session.model.config;
-  const weight = engine.session.files.tensors.get('bert.pooler.dense.weight');
-  const bias = engine.session.files.tensors.get('bert.pooler.dense.bias');
-  if (!weight || !bias) throw new Error('The fixture has no pooler (bert.pooler.dense.*): the sentence vectors cannot be compared.');
-  const w = toFloat32(weight); // [out, in] = [H, H]
-  const b = toFloat32(bias);
+  const pool = poolInJs(engine, pooling);
 
   const run = async (ids: number[][], types: number[][], mask: number[][][]) => {
     const [rows, l] = [ids.length, ids[0]!.length];
@@ -101,17 +140,7 @@ async function ortSide(engine: OurEngine, peer: OrtPeer): Promise<{ side: Recipe
       const ids = rowsIn.map((r) => [...r, ...new Array<number>(l - r.length).fill(engine.session.tokenizer.padId)]);
       const pad = rowsIn.map((r) => [...r.map(() => 1), ...new Array<number>(l - r.length).fill(0)]);
       const { hidden } = await run(ids, ids.map((r) => r.map(() => 0)), pad.map((row) => row.map(() => row)));
-      return rowsIn.map((_, r) => {
-        const cls = hidden.subarray(r * l * h, r * l * h + h); // [H] at position 0
-        const vec = new Float32Array(h);
-        for (let o = 0; o < h; o++) {
-          let s = b[o]!;
-          for (let i = 0; i < h; i++) s += w[o * h + i]! * cls[i]!;
-          vec[o] = Math.tanh(s);
-        }
-        const norm = Math.max(Math.hypot(...vec), 1e-12);
-        return vec.map((x) => x / norm);
-      });
+      return rowsIn.map((_, r) => pool(hidden.subarray(r * l * h, r * l * h + h))); // [CLS] state [H] at position 0
     },
   };
   return { side, session };
@@ -121,14 +150,13 @@ async function ortSide(engine: OurEngine, peer: OrtPeer): Promise<{ side: Recipe
 async function checkSides(engine: OurEngine, ours: RecipeSide, peer: RecipeSide): Promise<{ logits: number; vectors: number }> {
   const session = engine.session;
   const source = encodeSentence(session, SIMILAR_QUESTION, SIMILAR_DEFAULTS.maxLength);
-  const outputs = [
-    [2769, 4638, 1921, 3698],
-    [1266, 776, 3221, 102],
-    [3791, 1343, 4381, 1408],
-  ];
+  const tok = session.tokenizer;
+  const words = (text: string) => tok.encode(text).ids.slice(1, -1); // without [CLS] and [SEP]
+  // Partial outputs of one decoding step (one ending in [SEP]), and whole sentences to embed.
+  const outputs = [words('我的天气'), [...words('北京是'), tok.sepId], words('去玩吗？')];
   const a = await ours.predict(source, outputs, null);
   const b = await peer.predict(source, outputs, null);
-  const rows = [source.ids, [101, 2769, 4638, 1921, 3698, 102], [101, 1266, 776, 102]];
+  const rows = [source.ids, tok.encode('我的天气').ids, tok.encode('北京').ids];
   const va = await ours.embed(rows);
   const vb = await peer.embed(rows);
   const worst = (x: Float32Array[], y: Float32Array[]) => Math.max(...x.map((row, i) => maxAbsDiff(row, y[i]!)));
@@ -144,11 +172,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 /** One warm-up and `reps` timed runs of each: ours (task), ours without cache, and the peer. */
 export async function timeSimilarPair(engine: OurEngine, peer: OrtPeer, reps: number, peerFirst: boolean, log: (line: string) => void): Promise<SimilarReport> {
   const encoder = new SentenceEncoder(engine.session, 'auto');
-  if (encoder.pooling !== 'pooler') {
+  let peerSession: { side: RecipeSide; session: Ort.InferenceSession };
+  try {
+    peerSession = await ortSide(engine, peer, encoder.pooling);
+  } catch (e) {
     encoder.dispose();
-    throw new Error(`The benchmark compares BERT-pooler sentence vectors, but these weights pool with "${encoder.pooling}".`);
+    throw e;
   }
-  const { side: peerSide, session } = await ortSide(engine, peer);
+  const { side: peerSide, session } = peerSession;
   const recompute: RecipeSide = { predict: recomputePredict(engine.session.model) as PredictFn<unknown, UniLMSource>, embed: (rows) => encoder.embed(rows) };
   const runOurs = async () => {
     const r = await similarQuestions(engine.session, { text: SIMILAR_QUESTION, seed: SEED, n: SIMILAR_DEFAULTS.n }, quietContext());
