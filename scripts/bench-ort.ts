@@ -6,7 +6,8 @@
 //   npm run bench -- --only ort-wasm       our wasm backend vs ORT wasm (1 and 2 threads)
 //   npm run bench -- --only ort-webgpu     our WebGPU backend vs ORT's WebGPU EP
 // Flags: --ort-model default|fixture|all (default: default), --ort-onnx FILE, --ort-passes N
-// (default 3), --ort-no-build (reuse dist-ortbench/), --ort-port P.
+// (default 3), --ort-no-build (reuse the last build), --ort-port P (default 4391; the build lives
+// in dist-ortbench/, or dist-ortbench-P/ for another port, so that runs on two ports can overlap).
 //
 // Models. `default` is the playground's bundled model: ours loads public/models/default/model.bpg,
 // ORT loads an ONNX export of the same weights, train/work/export/default.onnx. When that file is
@@ -49,7 +50,7 @@ import {
 } from '../src/bench/protocol';
 import { registerBenchmarks, type BenchResult } from './benchmarks';
 
-const OUT_DIR = 'dist-ortbench';
+const DEFAULT_PORT = 4391;
 const FORWARD_SHAPES: ForwardShape[] = [
   { batch: 1, length: 16 },
   { batch: 8, length: 64 },
@@ -63,6 +64,8 @@ interface Options {
   passes: number;
   build: boolean;
   port: number;
+  /** The build served on `port`: a run on another port never rebuilds a directory a concurrent run serves. */
+  outDir: string;
   models: BenchModelId[];
   /** An ONNX export of the default model's weights to use instead of DEFAULT_ONNX. */
   onnx: string | null;
@@ -77,7 +80,9 @@ function options(): Options {
   if (!models[model]) throw new Error(`--ort-model must be default, fixture or all (got ${model}).`);
   const onnx = flagString(args, 'ort-onnx') ?? null;
   if (onnx && !existsSync(onnx)) throw new Error(`--ort-onnx ${onnx}: no such file. Make one with /usr/bin/python3 train/export_onnx.py --bpg ${DEFAULT_BPG} --out ${onnx}.`);
-  return { passes, build: !args.flags.has('ort-no-build'), port: Number(flagString(args, 'ort-port') ?? 4391), models: models[model]!, onnx };
+  const port = Number(flagString(args, 'ort-port') ?? DEFAULT_PORT);
+  const outDir = port === DEFAULT_PORT ? 'dist-ortbench' : `dist-ortbench-${port}`;
+  return { passes, build: !args.flags.has('ort-no-build'), port, outDir, models: models[model]!, onnx };
 }
 
 /** Result keys of the fixture run carry a suffix; the default model's are the plain names. */
@@ -90,10 +95,10 @@ const say = (line: string) => process.stdout.write(`  ${line}\n`);
 let built: Promise<void> | null = null;
 function buildPage(opts: Options): Promise<void> {
   built ??= (async () => {
-    if (!opts.build && existsSync(`${OUT_DIR}/bench.html`)) return;
-    say(`building the page into ${OUT_DIR}/ ...`);
-    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', OUT_DIR, '--logLevel', 'warn'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status}); run \`npx vite build --outDir ${OUT_DIR}\` to see why.`);
+    if (!opts.build && existsSync(`${opts.outDir}/bench.html`)) return;
+    say(`building the page into ${opts.outDir}/ ...`);
+    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', opts.outDir, '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status}); run \`npx vite build --outDir ${opts.outDir}\` to see why.`);
   })();
   return built;
 }
@@ -130,7 +135,7 @@ function stageDefaultModel(opts: Options): void {
   const onnx = defaultOnnx(opts);
   // The build copied public/ when it was made: copy the .bpg again so that --ort-no-build never pairs a new export with an old .bpg.
   for (const [from, to] of [[DEFAULT_BPG, BENCH_MODEL_PATHS.default.bpg], [onnx, BENCH_MODEL_PATHS.default.onnx]] as const) {
-    const target = join(OUT_DIR, to);
+    const target = join(opts.outDir, to);
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(from, target);
   }
@@ -155,7 +160,7 @@ async function withBrowser<T>(opts: Options, model: BenchModelId, fn: (browser: 
   await buildPage(opts);
   if (model === 'default') stageDefaultModel(opts);
   const base = `http://127.0.0.1:${opts.port}`;
-  const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(opts.port), '--strictPort', '--outDir', OUT_DIR], {
+  const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(opts.port), '--strictPort', '--outDir', opts.outDir], {
     stdio: 'ignore',
   });
   let browser: Browser | null = null;
