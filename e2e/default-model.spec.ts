@@ -99,3 +99,29 @@ test('another bundled model can be picked, the address remembers it, and an unkn
   await expect(page.getByTestId('model-error')).toContainText('There is no bundled model "bert-large"', { timeout: 120_000 });
   await expect(page.getByTestId('model-name')).toHaveText(defaultModel.name);
 });
+
+test('Gibbs sampling and attributions run on the default model', async ({ page }) => {
+  await openPlayground(page, undefined, { model: null });
+  await page.getByTestId('tab-gibbs').click();
+  await page.getByTestId('gibbs-length').fill('8');
+  await page.getByTestId('gibbs-steps').fill('40');
+  await page.getByTestId('gibbs-burnin').fill('10');
+  await page.getByTestId('gibbs-chains').fill('2');
+  await page.getByTestId('gibbs-run').click();
+  await expect(page.getByTestId('gibbs-status')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  const chains = page.getByTestId('gibbs-chain');
+  await expect(chains).toHaveCount(2);
+  // 40 steps over 8 positions leave no [MASK] behind.
+  const tokens = await chains.first().getByTestId('gibbs-token').allTextContents();
+  expect(tokens).toHaveLength(8);
+  expect(tokens.join('')).not.toContain('[MASK]');
+
+  await page.getByTestId('tab-attributions').click();
+  await page.getByTestId('ig-input').fill('选择文件菜单中的[MASK]存命令。');
+  await page.getByTestId('ig-target-token').fill('保');
+  await page.getByTestId('ig-run').click();
+  await expect(page.getByTestId('ig-result')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('ig-painted')).toHaveText('[CLS]选择文件菜单中的[MASK]存命令。[SEP]');
+  // The model predicts 保 there, so F(x) is a log-probability well above that of a uniform guess.
+  expect(Number(await page.getByTestId('ig-fx').textContent())).toBeGreaterThan(Math.log(1 / 7395));
+});
