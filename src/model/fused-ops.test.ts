@@ -7,12 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../gpu/backend';
 import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from '../gpu/kernels/check';
 import { ERF_P, ERF_Q, erfRational, geluErf } from '../cpu/fused-rows';
-import { additiveMaskBias, MASKED_SCORE } from './attention';
+import { MASKED_SCORE } from './attention';
 import {
   biasGelu, biasGeluOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention, selfAttentionOps,
 } from './fused-ops';
 import { attentionRef, erfcLargeRef, erfRef, geluRef, residualLayerNormRef } from './fused-reference';
-import { expectGeluClose } from './fused.testutil';
+import { attentionCase, expectGeluClose } from './fused.testutil';
 
 const seed = kernelSeed();
 const rand = seededRandom(seed);
@@ -145,28 +145,14 @@ describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
     // batch, lq, heads, headDim, mask: none | keys (padding, [B, Lk]) | full ([B, Lq, Lk], with a fully masked row)
     [1, 1, 1, 1, 'none'], [2, 5, 3, 7, 'keys'], [3, 16, 4, 16, 'keys'], [2, 9, 2, 32, 'full'], [4, 26, 4, 16, 'full'], [1, 128, 12, 64, 'keys'],
   ] as const)('selfAttention B=%i L=%i N=%i D=%i mask %s matches float64 and the composed ops', async (batch, l, heads, d, maskKind) => {
-    const h = heads * d;
-    const [qs, ks, vs] = [randomNormal(rand, batch * l * h, 0.5), randomNormal(rand, batch * l * h, 0.5), randomNormal(rand, batch * l * h)];
-    let mask: tf.Tensor | null = null;
-    if (maskKind === 'keys') {
-      mask = tf.tensor2d(Array.from({ length: batch * l }, (_, i) => (i % l < l - (i / l | 0) ? 1 : 0)), [batch, l], 'int32');
-    } else if (maskKind === 'full') {
-      const m = Array.from({ length: batch * l * l }, () => (rand() < 0.7 ? 1 : 0));
-      for (let j = 0; j < l; j++) m[l + j] = 0; // row 1 of batch 0 sees nothing: softmax is uniform there
-      mask = tf.tensor3d(m, [batch, l, l], 'int32');
-    }
-    const bias = mask ? additiveMaskBias(mask as tf.Tensor2D | tf.Tensor3D) : null;
-    const biasData = bias ? await bias.data() : null;
-    const want = attentionRef(qs, ks, vs, biasData, {
-      batch, lq: l, lk: l, heads, headDim: d, biasBatch: batch, biasRows: maskKind === 'full' ? l : 1,
-    });
-    const [q, k, v] = [qs, ks, vs].map((a) => tf.tensor3d(a, [batch, l, h]));
-    const got = selfAttention(q!, k!, v!, bias, heads, 'kernel');
-    const composed = selfAttentionOps(q!, k!, v!, bias, heads);
-    expect(got.shape).toEqual([batch, l, h]);
-    expectClose(await got.data(), want, 2e-6, `attention B=${batch} L=${l} N=${heads} D=${d} ${maskKind} vs float64`);
+    const c = await attentionCase(rand, batch, l, heads, d, maskKind);
+    const got = selfAttention(c.q, c.k, c.v, c.bias, heads, 'kernel');
+    const composed = selfAttentionOps(c.q, c.k, c.v, c.bias, heads);
+    expect(got.shape).toEqual([batch, l, heads * d]);
+    expectClose(await got.data(), c.want, 2e-6, `attention B=${batch} L=${l} N=${heads} D=${d} ${maskKind} vs float64`);
     expectClose(await got.data(), await composed.data(), 1e-5, `attention vs composed`);
-    tf.dispose([q!, k!, v!, got, composed, mask, bias].filter((t): t is tf.Tensor => t !== null));
+    tf.dispose([got, composed]);
+    c.dispose();
   });
 
   it('selfAttention broadcasts a bias shared by the batch and a cross-attention key length', async () => {

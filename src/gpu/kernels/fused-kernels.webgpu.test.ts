@@ -3,15 +3,14 @@
 // shapes including odd ones. Outputs land in NaN-poisoned buffers, so an unwritten element fails.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { additiveMaskBias } from '../../model/attention';
 import {
   biasGelu, biasGeluOps, dense, denseOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention,
   selfAttentionOps, type DenseActivation,
 } from '../../model/fused-ops';
-import { attentionRef, denseRef, residualLayerNormRef } from '../../model/fused-reference';
-import { expectGeluClose } from '../../model/fused.testutil';
+import { denseRef, residualLayerNormRef } from '../../model/fused-reference';
+import { attentionCase, expectGeluClose } from '../../model/fused.testutil';
 import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from './check';
-import { bufferOf, checked, poisonPool, startWebGPU, upload, type GpuHarness } from './gpu-harness';
+import { checked, runOnPoisonedPool, startWebGPU, type GpuHarness } from './gpu-harness';
 
 const seed = kernelSeed();
 const rand = seededRandom(seed);
@@ -34,18 +33,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   expect(r.maxRel, text).toBeLessThanOrEqual(tol);
 }
 
-/** Runs `op` with a NaN-poisoned pool; the output must take a poisoned buffer. Returns its data. */
-async function runPoisoned(elements: number, inputs: tf.Tensor[], op: () => tf.Tensor): Promise<Float32Array> {
-  return checked(h, async () => {
-    upload(h, ...inputs);
-    const poison = await poisonPool(h, elements);
-    const out = op();
-    expect(poison.has(bufferOf(h, out)!), `[${out.shape}]: output should reuse a NaN-poisoned buffer`).toBe(true);
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return data;
-  });
-}
+const runPoisoned = (elements: number, inputs: tf.Tensor[], op: () => tf.Tensor) => runOnPoisonedPool(h, elements, inputs, op);
 
 describe('fused BERT kernels on WebGPU', () => {
   it('are registered for webgpu', () => {
@@ -96,27 +84,13 @@ describe('fused BERT kernels on WebGPU', () => {
     [1, 1, 1, 1, 'none'], [2, 5, 3, 7, 'keys'], [3, 16, 4, 16, 'keys'], [2, 9, 2, 32, 'full'], [4, 26, 4, 16, 'full'], [1, 130, 2, 64, 'none'],
   ] as const)('selfAttention B=%i L=%i N=%i D=%i mask %s matches float64 and the composed ops', async (batch, l, heads, d, maskKind) => {
     const hd = heads * d;
-    const [qs, ks, vs] = [randomNormal(rand, batch * l * hd, 0.5), randomNormal(rand, batch * l * hd, 0.5), randomNormal(rand, batch * l * hd)];
-    let mask: tf.Tensor | null = null;
-    if (maskKind === 'keys') {
-      mask = tf.tensor2d(Array.from({ length: batch * l }, (_, i) => (i % l < l - (i / l | 0) ? 1 : 0)), [batch, l], 'int32');
-    } else if (maskKind === 'full') {
-      const m = Array.from({ length: batch * l * l }, () => (rand() < 0.7 ? 1 : 0));
-      for (let j = 0; j < l; j++) m[l + j] = 0; // row 1 of batch 0 sees nothing: softmax is uniform there
-      mask = tf.tensor3d(m, [batch, l, l], 'int32');
-    }
-    const bias = mask ? additiveMaskBias(mask as tf.Tensor2D | tf.Tensor3D) : null;
-    const biasData = bias ? await bias.data() : null;
-    const want = attentionRef(qs, ks, vs, biasData, {
-      batch, lq: l, lk: l, heads, headDim: d, biasBatch: batch, biasRows: maskKind === 'full' ? l : 1,
-    });
-    const [q, k, v] = [qs, ks, vs].map((a) => tf.tensor3d(a, [batch, l, hd])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-    const inputs = [q, k, v, ...(bias ? [bias] : [])];
-    const got = await runPoisoned(batch * l * hd, inputs, () => selfAttention(q, k, v, bias, heads, 'kernel'));
-    expectClose(got, want, 1e-5, `attention B=${batch} L=${l} N=${heads} D=${d} ${maskKind} vs float64`);
-    const composed = selfAttentionOps(q, k, v, bias, heads);
+    const c = await attentionCase(rand, batch, l, heads, d, maskKind);
+    const got = await runPoisoned(batch * l * hd, [c.q, c.k, c.v, ...(c.bias ? [c.bias] : [])], () => selfAttention(c.q, c.k, c.v, c.bias, heads, 'kernel'));
+    expectClose(got, c.want, 1e-5, `attention B=${batch} L=${l} N=${heads} D=${d} ${maskKind} vs float64`);
+    const composed = selfAttentionOps(c.q, c.k, c.v, c.bias, heads);
     expectClose(got, await composed.data(), 1e-5, 'attention vs composed');
-    tf.dispose([...inputs, composed, ...(mask ? [mask] : [])]);
+    composed.dispose();
+    c.dispose();
   });
 
   it.each([

@@ -6,6 +6,7 @@ import denseWgsl from '../../../shaders/dense.wgsl?raw';
 import geluCommonWgsl from '../../../shaders/gelu_common.wgsl?raw';
 import residualLayerNormWgsl from '../../../shaders/residual_layer_norm.wgsl?raw';
 import selfAttentionWgsl from '../../../shaders/self_attention.wgsl?raw';
+import type { AttentionDims } from '../../cpu/fused-rows';
 import { bakeConstants, declareUniforms, FLAT_LAYOUT, type GpuProgram, type ProgramUniform } from './program';
 
 const WORKGROUP = 64;
@@ -61,16 +62,8 @@ export class BiasGeluProgram implements GpuProgram {
   }
 }
 
-export interface AttentionGeometry {
-  batch: number;
-  lq: number;
-  lk: number;
-  heads: number;
-  headDim: number;
-  /** Extents of the bias [biasBatch, biasRows, Lk]; 1 broadcasts. */
-  biasBatch: number;
-  biasRows: number;
-}
+/** Extents of an attention call, the same as the CPU kernels'. */
+export type AttentionGeometry = AttentionDims;
 
 /**
  * Inputs: q [B, Lq, N·D], k and v [B, Lk, N·D], bias [Bb, 1, Lb, Lk] (if withBias). Output like q.

@@ -2,6 +2,7 @@
 // error into a failure, and poisons the buffer pool so unwritten outputs show up as NaN.
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { expect } from 'vitest';
 import { initBackend } from '../backend';
 import { installNodeWebGPU } from '../node-gpu';
 
@@ -67,4 +68,21 @@ export async function poisonPool(h: GpuHarness, elements: number, count = 4): Pr
     t.dispose();
   }
   return buffers;
+}
+
+/**
+ * Runs `op` on `inputs` (uploaded first) with a NaN-poisoned pool of `elements`-float buffers;
+ * the output must take one of them, so an element the kernel never writes reads back as NaN.
+ * Returns the output's data.
+ */
+export async function runOnPoisonedPool(h: GpuHarness, elements: number, inputs: tf.Tensor[], op: () => tf.Tensor): Promise<Float32Array> {
+  return checked(h, async () => {
+    upload(h, ...inputs);
+    const poison = await poisonPool(h, elements);
+    const out = op();
+    expect(poison.has(bufferOf(h, out)!), `[${out.shape}]: output should reuse a NaN-poisoned buffer`).toBe(true);
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  });
 }

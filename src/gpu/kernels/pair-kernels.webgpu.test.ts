@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from './check';
-import { bufferOf, checked, poisonPool, startWebGPU, upload, type GpuHarness } from './gpu-harness';
+import { checked, runOnPoisonedPool, startWebGPU, type GpuHarness } from './gpu-harness';
 import { globalPointerScores, KernelInputError, KernelLimitError, pairDistance, type DistanceMetric } from './index';
 import { globalPointerRef, pairDistanceRef, REFERENCE_MASKED } from './reference';
 import { attentionCases, makeMasks } from './test-data';
@@ -32,18 +32,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
   expect(r.maxRel, text).toBeLessThanOrEqual(TOLERANCE);
 }
 
-/** Runs `op` with a NaN-poisoned pool and returns the output data. */
-async function runPoisoned(elements: number, inputs: tf.Tensor[], op: () => tf.Tensor): Promise<Float32Array> {
-  return checked(h, async () => {
-    upload(h, ...inputs);
-    const poison = await poisonPool(h, elements);
-    const out = op();
-    expect(poison.has(bufferOf(h, out)!), `[${out.shape}]: output should reuse a NaN-poisoned buffer`).toBe(true);
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return data;
-  });
-}
+const runPoisoned = (elements: number, inputs: tf.Tensor[], op: () => tf.Tensor) => runOnPoisonedPool(h, elements, inputs, op);
 
 describe.each([32, 64])('globalPointerScores on WebGPU, d=%i', (d) => {
   it('matches the float64 reference at n = 1, 7, 64, 513, 2048', async () => {
