@@ -68,7 +68,7 @@ export function ModelPanel() {
     else void loadModel({ kind: 'url', name: value, baseUrl: value, files: ['config.json', 'vocab.txt', 'model.safetensors'] });
   };
   const loadedBundle = model ? bundled.find((m) => m.name === model.name) : undefined;
-  const pickedModel = bundled.find((m) => m.id === picked) ?? bundled.find((m) => m.name === model?.name) ?? bundled[0];
+  const pickedModel = bundled.find((m) => m.id === picked) ?? loadedBundle ?? bundled[0];
   const loadBundled = () => {
     if (!pickedModel) return;
     // The address remembers the choice, so a reload opens the same model.

@@ -175,18 +175,22 @@ export function expectMaskLogits(label: string, logits: Float32Array, l: number,
   }
 }
 
+/** A reference case's inputs as tensors: ids, token types and the [B, L] (or [B, L, L]) mask. */
+function caseTensors(c: RefCase, useMask3d: boolean) {
+  const { input_ids, token_type_ids, attention_mask, attention_mask_3d } = c.inputs;
+  const b = input_ids.length;
+  const l = input_ids[0]!.length;
+  const mask = useMask3d && attention_mask_3d ? tf.tensor3d(attention_mask_3d, [b, l, l], 'int32') : int2d(attention_mask);
+  return { b, l, ids: int2d(input_ids), types: int2d(token_type_ids), mask };
+}
+
 /**
  * One reference case through the model, everything downloaded as nested arrays. `mlm: 'all'`
  * gives MLM logits [B·L·V] for every position; `'mask'` only the rows the reference lists in
  * `mlm_logits_at_mask`, [count·V] in that order (the vocabulary matmul is slow on software WebGPU).
  */
 export async function runCase(model: BertModel, c: RefCase, useMask3d: boolean, mlm: 'all' | 'mask' = 'all') {
-  const { input_ids, token_type_ids, attention_mask, attention_mask_3d } = c.inputs;
-  const b = input_ids.length;
-  const l = input_ids[0]!.length;
-  const mask = useMask3d && attention_mask_3d ? tf.tensor3d(attention_mask_3d, [b, l, l], 'int32') : int2d(attention_mask);
-  const ids = int2d(input_ids);
-  const types = int2d(token_type_ids);
+  const { b, l, ids, types, mask } = caseTensors(c, useMask3d);
   const out = tidy(() => {
     const f = model.forward({ inputIds: ids, typeIds: types, attentionMask: mask, outputAttentions: true, outputHiddenStates: true });
     const pooled = model.hasPooler ? model.pooler(f.lastHidden) : null;
@@ -218,12 +222,7 @@ export async function runCase(model: BertModel, c: RefCase, useMask3d: boolean, 
  * the path a plain forward takes (fused attention on the projections' layout, where the backend has it).
  */
 export async function hiddenStatesWithoutAttentions(model: BertModel, c: RefCase, useMask3d: boolean): Promise<N4> {
-  const { input_ids, token_type_ids, attention_mask, attention_mask_3d } = c.inputs;
-  const b = input_ids.length;
-  const l = input_ids[0]!.length;
-  const mask = useMask3d && attention_mask_3d ? tf.tensor3d(attention_mask_3d, [b, l, l], 'int32') : int2d(attention_mask);
-  const ids = int2d(input_ids);
-  const types = int2d(token_type_ids);
+  const { ids, types, mask } = caseTensors(c, useMask3d);
   const hidden = tf.tidy(() => {
     const f = model.forward({ inputIds: ids, typeIds: types, attentionMask: mask, outputHiddenStates: true });
     return tf.stack(f.hiddenStates); // [layers, B, L, H]

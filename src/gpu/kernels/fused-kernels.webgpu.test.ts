@@ -2,7 +2,7 @@
 // Dawn (SwiftShader), against float64 references and against the composed tfjs ops, at several
 // shapes including odd ones. Outputs land in NaN-poisoned buffers, so an unwritten element fails.
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   biasGelu, biasGeluOps, dense, denseOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention,
   selfAttentionOps, type DenseActivation,
@@ -10,21 +10,13 @@ import {
 import { denseRef, residualLayerNormRef } from '../../model/fused-reference';
 import { attentionCase, expectGeluClose } from '../../model/fused.testutil';
 import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from './check';
-import { checked, runOnPoisonedPool, startWebGPU, type GpuHarness } from './gpu-harness';
+import { checked, runOnPoisonedPool, useWebGPUHarness } from './gpu-harness';
 
 const seed = kernelSeed();
 const rand = seededRandom(seed);
 const replay = `(seed ${seed}; replay with KERNEL_SEED=${seed})`;
 
-let h: GpuHarness;
-
-beforeAll(async () => {
-  h = await startWebGPU();
-});
-
-afterEach(() => {
-  expect(h.uncaptured, `uncaptured WebGPU errors ${replay}`).toEqual([]);
-});
+const harness = useWebGPUHarness(replay);
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
   const r = compareToReference(got, want);
@@ -33,7 +25,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   expect(r.maxRel, text).toBeLessThanOrEqual(tol);
 }
 
-const runPoisoned = (elements: number, inputs: tf.Tensor[], op: () => tf.Tensor) => runOnPoisonedPool(h, elements, inputs, op);
+const runPoisoned = (elements: number, inputs: tf.Tensor[], op: () => tf.Tensor) => runOnPoisonedPool(harness(), elements, inputs, op);
 
 describe('fused BERT kernels on WebGPU', () => {
   it('are registered for webgpu', () => {
@@ -130,7 +122,7 @@ describe('fused BERT kernels on WebGPU', () => {
       ['selfAttention', (q, k, v) => selfAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias4, 3, 'kernel').reshape([m, hd]),
         (q, k, v) => selfAttentionOps(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias4, 3).reshape([m, hd]), [x3, x3.mul(-1), x3.mul(2)]],
     ];
-    await checked(h, async () => {
+    await checked(harness(), async () => {
       for (const [name, fused, composed, args] of cases) {
         const got = tf.grads(loss(fused))(args);
         const want = tf.grads(loss(composed))(args);

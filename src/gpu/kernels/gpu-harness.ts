@@ -2,7 +2,7 @@
 // error into a failure, and poisons the buffer pool so unwritten outputs show up as NaN.
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { expect } from 'vitest';
+import { afterEach, beforeAll, expect } from 'vitest';
 import { initBackend } from '../backend';
 import { installNodeWebGPU } from '../node-gpu';
 
@@ -85,4 +85,19 @@ export async function runOnPoisonedPool(h: GpuHarness, elements: number, inputs:
     out.dispose();
     return data;
   });
+}
+
+/**
+ * Registers the hooks every kernel test file needs: start the harness once, and fail any test
+ * after which an uncaptured WebGPU error was seen. Returns a getter for the harness.
+ */
+export function useWebGPUHarness(replay: string): () => GpuHarness {
+  let h: GpuHarness | undefined;
+  beforeAll(async () => {
+    h = await startWebGPU();
+  });
+  afterEach(() => {
+    expect(h!.uncaptured, `uncaptured WebGPU errors ${replay}`).toEqual([]);
+  });
+  return () => h!;
 }

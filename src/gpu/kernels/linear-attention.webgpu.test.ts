@@ -1,9 +1,9 @@
 // Linear attention WGSL kernels on Dawn/SwiftShader against float64 references.
 // Relative error: |got − want| / max(|want|, rms(want)) (see check.ts), bound 1e-5.
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareToReference, describeReport, kernelSeed, seededRandom } from './check';
-import { bufferOf, checked, poisonPool, startWebGPU, upload, type GpuHarness } from './gpu-harness';
+import { bufferOf, checked, poisonPool, upload, useWebGPUHarness } from './gpu-harness';
 import {
   emptyLinearAttentionState, KernelInputError, KernelLimitError, LINEAR_ATTENTION_MAX_DIM, linearAttention,
   linearAttentionStep, type AttentionMode,
@@ -18,15 +18,7 @@ const seed = kernelSeed();
 const rand = seededRandom(seed);
 const replay = `(seed ${seed}; replay with KERNEL_SEED=${seed})`;
 
-let h: GpuHarness;
-
-beforeAll(async () => {
-  h = await startWebGPU();
-});
-
-afterEach(() => {
-  expect(h.uncaptured, `uncaptured WebGPU errors ${replay}`).toEqual([]);
-});
+const harness = useWebGPUHarness(replay);
 
 interface Tensors {
   q: tf.Tensor4D;
@@ -46,12 +38,12 @@ function toTensors(c: AttentionCase, x: AttentionInputs): Tensors {
 
 /** Runs the kernel on a poisoned pool; checks the output landed in a poisoned buffer. */
 async function runPoisoned(c: AttentionCase, t: Tensors, mode: AttentionMode, keyMask = t.keyMask): Promise<Float32Array> {
-  return checked(h, async () => {
-    upload(h, t.q, t.k, t.v, keyMask, t.typeIds);
-    const poison = await poisonPool(h, c.batch * c.heads * c.n * c.d);
+  return checked(harness(), async () => {
+    upload(harness(), t.q, t.k, t.v, keyMask, t.typeIds);
+    const poison = await poisonPool(harness(), c.batch * c.heads * c.n * c.d);
     const out = linearAttention(t.q, t.k, t.v, { mode, keyMask, typeIds: t.typeIds, eps: EPS });
     expect(out.shape).toEqual([c.batch, c.heads, c.n, c.d]);
-    expect(poison.has(bufferOf(h, out)!), `${mode} [${out.shape}]: output should reuse a NaN-poisoned buffer`).toBe(true);
+    expect(poison.has(bufferOf(harness(), out)!), `${mode} [${out.shape}]: output should reuse a NaN-poisoned buffer`).toBe(true);
     const got = (await out.data()) as Float32Array;
     out.dispose();
     return got;
@@ -114,7 +106,7 @@ describe('linearAttentionStep on WebGPU', () => {
     const c = { batch: 2, heads: 3, n: 40, d };
     const x = makeAttentionInputs(rand, c);
     const t = toTensors(c, x);
-    const causal = await checked(h, async () => {
+    const causal = await checked(harness(), async () => {
       const out = linearAttention(t.q, t.k, t.v, { mode: 'causal', eps: EPS });
       const data = (await out.data()) as Float32Array;
       out.dispose();
@@ -132,7 +124,7 @@ describe('linearAttentionStep on WebGPU', () => {
       const [qi, ki, vi] = [tokenAt(x.q, i), tokenAt(x.k, i), tokenAt(x.v, i)];
       const shape: [number, number, number] = [c.batch, c.heads, d];
       const [qt, kt, vt] = [tf.tensor3d(qi, shape), tf.tensor3d(ki, shape), tf.tensor3d(vi, shape)];
-      const step = await checked(h, async () => {
+      const step = await checked(harness(), async () => {
         const s = linearAttentionStep(state, qt, kt, vt, EPS);
         return { ...s, outData: (await s.out.data()) as Float32Array };
       });
@@ -154,7 +146,7 @@ describe('linearAttentionStep on WebGPU', () => {
 
 describe('linearAttention input errors on WebGPU', () => {
   it('rejects bad shapes, a missing unilm segment, and head dims above the kernel maximum before dispatch', async () => {
-    await checked(h, async () => {
+    await checked(harness(), async () => {
       const q = tf.zeros([1, 2, 8, 16]) as tf.Tensor4D;
       const k = tf.zeros([1, 2, 9, 16]) as tf.Tensor4D;
       expect(() => linearAttention(q, k, q, { mode: 'bidirectional' })).toThrow(KernelInputError);

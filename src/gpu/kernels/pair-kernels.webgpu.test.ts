@@ -2,9 +2,9 @@
 // Relative error: |got − want| / max(|want|, rms(want)) (see check.ts), bound 1e-5; masked
 // GlobalPointer scores must be exactly −1e12 (as float32).
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareToReference, describeReport, kernelSeed, randomNormal, seededRandom } from './check';
-import { checked, runOnPoisonedPool, startWebGPU, type GpuHarness } from './gpu-harness';
+import { checked, runOnPoisonedPool, useWebGPUHarness } from './gpu-harness';
 import { globalPointerScores, KernelInputError, KernelLimitError, pairDistance, type DistanceMetric } from './index';
 import { globalPointerRef, pairDistanceRef, REFERENCE_MASKED } from './reference';
 import { attentionCases, makeMasks } from './test-data';
@@ -14,15 +14,7 @@ const seed = kernelSeed();
 const rand = seededRandom(seed);
 const replay = `(seed ${seed}; replay with KERNEL_SEED=${seed})`;
 
-let h: GpuHarness;
-
-beforeAll(async () => {
-  h = await startWebGPU();
-});
-
-afterEach(() => {
-  expect(h.uncaptured, `uncaptured WebGPU errors ${replay}`).toEqual([]);
-});
+const harness = useWebGPUHarness(replay);
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, sentinel?: number): void {
   const r = compareToReference(got, want, sentinel);
@@ -32,7 +24,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
   expect(r.maxRel, text).toBeLessThanOrEqual(TOLERANCE);
 }
 
-const runPoisoned = (elements: number, inputs: tf.Tensor[], op: () => tf.Tensor) => runOnPoisonedPool(h, elements, inputs, op);
+const runPoisoned = (elements: number, inputs: tf.Tensor[], op: () => tf.Tensor) => runOnPoisonedPool(harness(), elements, inputs, op);
 
 describe.each([32, 64])('globalPointerScores on WebGPU, d=%i', (d) => {
   it('matches the float64 reference at n = 1, 7, 64, 513, 2048', async () => {
@@ -93,7 +85,7 @@ describe.each(['euclidean', 'cosine'] as DistanceMetric[])('pairDistance %s on W
 
 describe('pair kernel input errors on WebGPU', () => {
   it('rejects mismatched shapes and odd head dims', async () => {
-    await checked(h, async () => {
+    await checked(harness(), async () => {
       const q = tf.zeros([1, 2, 8, 16]) as tf.Tensor4D;
       const mask = tf.ones([1, 8]) as tf.Tensor2D;
       expect(() => globalPointerScores(q, tf.zeros([1, 2, 8, 8]) as tf.Tensor4D, mask)).toThrow(KernelInputError);
@@ -110,9 +102,9 @@ describe('pair kernel input errors on WebGPU', () => {
   });
 
   it('refuses outputs larger than one GPU binding before dispatch', async () => {
-    const maxBytes = Math.min(h.device.limits.maxStorageBufferBindingSize, h.device.limits.maxBufferSize);
+    const maxBytes = Math.min(harness().device.limits.maxStorageBufferBindingSize, harness().device.limits.maxBufferSize);
     const n = Math.ceil(Math.sqrt(maxBytes / 4)) + 1; // [1, 1, n, n] float32 is just over the limit
-    await checked(h, async () => {
+    await checked(harness(), async () => {
       const q = tf.zeros([1, 1, n, 2]) as tf.Tensor4D;
       const mask = tf.ones([1, n]) as tf.Tensor2D;
       const before = tf.memory().numTensors;
