@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { watPlugin } from './scripts/wat-plugin.ts';
+import { wasmThreadsPlugin } from './scripts/wasm-threads-plugin.ts';
 
 // Cross-origin isolation lets the wasm backends use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -8,11 +10,11 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), watPlugin(), wasmThreadsPlugin()],
   base: './',
   server: { host: '127.0.0.1', headers: isolationHeaders },
   preview: { host: '127.0.0.1', headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [watPlugin(), wasmThreadsPlugin()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

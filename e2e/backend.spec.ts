@@ -2,12 +2,21 @@ import { expect, test } from '@playwright/test';
 import { openPlayground } from './helpers';
 
 test('on a software adapter the page picks wasm and says why', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'warning' && /worker sent an error/.test(m.text()) && errors.push(m.text()));
   await openPlayground(page);
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-backend', 'wasm');
   await expect(page.getByTestId('backend-reason')).toContainText(/software/i);
   await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
   await expect(page.getByTestId('model-summary')).toContainText('wasm');
+  // The page is cross-origin isolated, so the wasm backend runs threaded: one thread per core (up to 4).
+  const cores = await page.evaluate(() => ({ cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated }));
+  expect(cores.isolated).toBe(true);
+  await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', String(Math.min(4, cores.cores)));
+  // The pthread workers started (a bundling fault kills each of them with a ReferenceError).
+  expect(errors).toEqual([]);
 });
 
 test('forced WebGPU really runs a compute shader and tfjs ops on the GPU', async ({ page }) => {

@@ -328,6 +328,7 @@ async function runPlanOn(plan: Plan, modelId: BenchModelId, opts: Options): Prom
     const diffs = new Map<string, number>();
     const profileLog: ProfileReport[] = [];
     let model: ModelReport | null = null;
+    let oursThreads = 1;
     // Placement and per-kernel profile in their own context: verbose logging must not be timed.
     await withPair(browser, url, { ours: plan.ours, peer: plan.peer, threads: plan.threadOptions[0]!, logPlacement: true, model: modelId }, async (page, setup) => {
       model = setup.model;
@@ -335,7 +336,8 @@ async function runPlanOn(plan: Plan, modelId: BenchModelId, opts: Options): Prom
       const c = await checked(page, FORWARD_SHAPES[0]!, modelId);
       const placement = setup.peer.placement ? Object.entries(setup.peer.placement).map(([ep, n]) => `${ep} ${n}`).join(', ') : 'not reported';
       say(`${plan.peer}: EP ${setup.peer.executionProviders.join(',')}, node placement: ${placement}; webgpu device set: ${setup.peer.webgpuDevice ?? 'n/a'}; first check ${c.maxAbsDiff.toExponential(2)}`);
-      say(`ours: ${setup.ours.backend} (${setup.ours.reason}); adapter ${setup.ours.adapter ?? 'none'}`);
+      say(`ours: ${setup.ours.backend} (${setup.ours.reason}), ${setup.ours.threads} thread(s); adapter ${setup.ours.adapter ?? 'none'}`);
+      oursThreads = setup.ours.threads;
       const profiles = [];
       for (const shape of FORWARD_SHAPES) profiles.push(await call(page, 'profile', shape));
       if (plan.perturbed) profiles.push(await call(page, 'profile', 'perturbed'));
@@ -385,7 +387,7 @@ async function runPlanOn(plan: Plan, modelId: BenchModelId, opts: Options): Prom
       };
       rows.push(row);
       const perThreads = Object.fromEntries(all.map((r) => [`peer_ms_${r.threads}_threads`, compare(ours, r.forward.get(k)!).peer.medianMs]));
-      results[row.key] = resultOf(row, env, { ...modelInfo, ours_backend: plan.ours, ours_threads: 1, peer_threads: best.threads, ...perThreads, ours_profile: profileSummary(profileLog, `forward ${shapeLabel(shape)}`) });
+      results[row.key] = resultOf(row, env, { ...modelInfo, ours_backend: plan.ours, ours_threads: oursThreads, peer_threads: best.threads, ...perThreads, ours_profile: profileSummary(profileLog, `forward ${shapeLabel(shape)}`) });
     }
     if (plan.similar) {
       const best = bestBy(all, (r) => sideStats(r.similar.map((s) => s.peer)).medianMs);

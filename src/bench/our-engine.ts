@@ -29,7 +29,7 @@ export class OurEngine {
     readonly report: SetupReport['ours'],
   ) {}
 
-  /** Starts the backend as the app does with `?backend=` (wasm: single-threaded SIMD) and loads the model. */
+  /** Starts the backend as the app does with `?backend=` (wasm: threaded SIMD on an isolated page) and loads the model. */
   static async start(backend: BackendName, model: BenchModelSource): Promise<OurEngine> {
     const t0 = performance.now();
     const info = await initBackend({ override: backend, wasmPaths: WASM_PATHS });
@@ -39,7 +39,7 @@ export class OurEngine {
       backend: info.backend,
       reason: info.reason,
       adapter: a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') : null,
-      threads: 1,
+      threads: info.wasmThreads ?? 1,
       loadMs: performance.now() - t0,
     });
   }

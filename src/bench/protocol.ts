@@ -65,7 +65,7 @@ export interface SetupReport {
     backend: string;
     reason: string;
     adapter: string | null;
-    /** Our wasm backend runs single-threaded, as in the app's compute worker. */
+    /** Threads of our wasm backend's matrix kernels (tfjs-backend-wasm's XNNPACK pool), as in the app's compute worker. */
     threads: number;
     loadMs: number;
   };

@@ -22,6 +22,9 @@ export function BackendBadge() {
     <div className={`badge badge-${backendStatus}`} data-testid="backend-badge" data-backend={backendReport?.backend ?? ''} data-status={backendStatus}>
       <strong>{t('backend')}: {label}</strong>
       {adapter && <span className="badge-adapter" data-testid="adapter"> · {[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' / ')}{adapter.isSoftware ? ' (software)' : ''}</span>}
+      {backendReport?.wasmThreads != null && (
+        <span className="badge-adapter" data-testid="wasm-threads" data-threads={backendReport.wasmThreads}> · {backendReport.wasmThreads} {t('wasmThreads')}</span>
+      )}
       {backendReport && <div className="badge-reason" data-testid="backend-reason">{t('why')}: {t(REASON_KEYS[backendReport.reasonCode])}</div>}
       {backendStatus === 'recovering' && <div className="badge-warn" role="status">{t('deviceLost')}</div>}
       {backendStatus === 'ready' && backendMessage === 'recovered' && <div className="badge-ok" role="status" data-testid="device-recovered">{t('deviceRecovered')}</div>}

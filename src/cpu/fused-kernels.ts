@@ -1,8 +1,11 @@
 // Kernel functions of the fused BERT operations for the CPU-side tfjs backends: 'wasm' (on
-// views of the wasm heap, no copies) and 'cpu' (on the backend's typed arrays). Each runs the
-// loops of fused-rows.ts in one kernel call, where the composed graph costs 6–10 tfjs kernels.
+// its heap, no copies) and 'cpu' (on the backend's typed arrays). Each is one kernel call where
+// the composed graph costs 6–10 tfjs kernels. On wasm the WebAssembly SIMD kernels
+// (fused-simd.wat) run wherever the shape allows (feature and head sizes multiples of 4), the
+// JS loops of fused-rows.ts elsewhere.
 import type * as tf from '@tensorflow/tfjs';
-import { attentionRows, biasGeluRows, residualLayerNormRows } from './fused-rows';
+import { attentionRows, biasGeluRows, residualLayerNormRows, type AttentionDims } from './fused-rows';
+import { simdKernelsFor, type SimdKernels } from './fused-simd';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -12,6 +15,8 @@ interface HostMemory {
   alloc(shape: number[]): tf.TensorInfo;
   /** The data of a float32 tensor; valid until the next `alloc` (the wasm heap may grow). */
   view(t: tf.TensorInfo): Float32Array;
+  /** The SIMD kernels on this memory, where it has them. */
+  simd?(): SimdKernels | null;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -28,7 +33,7 @@ interface CpuBackendLike {
 
 function wasmMemory(backend: unknown): HostMemory {
   const b = backend as WasmBackendLike;
-  return { alloc: (shape) => b.makeOutput(shape, 'float32'), view: (t) => b.typedArrayFromHeap(t) };
+  return { alloc: (shape) => b.makeOutput(shape, 'float32'), view: (t) => b.typedArrayFromHeap(t), simd: () => simdKernelsFor(backend) };
 }
 
 function cpuMemory(backend: unknown): HostMemory {
@@ -42,6 +47,8 @@ function cpuMemory(backend: unknown): HostMemory {
 /** x [M, H], residual [R, H] (optional), gamma and beta [H] → [M, H]; attrs: eps. */
 function residualLayerNorm(memory: HostMemory, { inputs, attrs }: KernelArgs): tf.TensorInfo {
   const { x, residual, gamma, beta } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const simd = memory.simd?.();
+  if (simd && x!.shape[x!.shape.length - 1]! % 4 === 0) return simd.residualLayerNorm(x!, residual ?? null, gamma!, beta!, attrs!.eps as number);
   const out = memory.alloc(x!.shape);
   residualLayerNormRows(
     memory.view(x!), residual ? memory.view(residual) : null, memory.view(gamma!), memory.view(beta!), attrs!.eps as number, memory.view(out),
@@ -52,6 +59,8 @@ function residualLayerNorm(memory: HostMemory, { inputs, attrs }: KernelArgs): t
 /** x [M, I], bias [I] → gelu(x + bias) [M, I]. */
 function biasGelu(memory: HostMemory, { inputs }: KernelArgs): tf.TensorInfo {
   const { x, bias } = inputs as Record<string, tf.TensorInfo>;
+  const simd = memory.simd?.();
+  if (simd && x.shape[x.shape.length - 1]! % 4 === 0) return simd.biasGelu(x, bias);
   const out = memory.alloc(x.shape);
   biasGeluRows(memory.view(x), memory.view(bias), memory.view(out));
   return out;
@@ -63,10 +72,11 @@ function selfAttention(memory: HostMemory, { inputs, attrs }: KernelArgs): tf.Te
   const [batch, lq, h] = q!.shape as [number, number, number];
   const lk = k!.shape[1]!;
   const heads = attrs!.heads as number;
+  const dims: AttentionDims = { batch, lq, lk, heads, headDim: h / heads, biasBatch: bias?.shape[0] ?? 1, biasRows: bias?.shape[2] ?? 1 };
+  const simd = memory.simd?.();
+  if (simd && dims.headDim % 4 === 0 && lk > 0) return simd.attention(q!, k!, v!, bias ?? null, dims);
   const out = memory.alloc(q!.shape);
-  attentionRows(memory.view(q!), memory.view(k!), memory.view(v!), bias ? memory.view(bias) : null, {
-    batch, lq, lk, heads, headDim: h / heads, biasBatch: bias?.shape[0] ?? 1, biasRows: bias?.shape[2] ?? 1,
-  }, memory.view(out));
+  attentionRows(memory.view(q!), memory.view(k!), memory.view(v!), bias ? memory.view(bias) : null, dims, memory.view(out));
   return out;
 }
 

@@ -23,6 +23,8 @@ export interface BackendReport {
   /** Device limits actually granted (WebGPU only). */
   limits: Record<string, number>;
   features: string[];
+  /** Threads the wasm backend's matrix kernels run on (1 unless the page is cross-origin isolated); null on other backends. */
+  wasmThreads: number | null;
 }
 
 export function isBackendName(value: string | null | undefined): value is BackendName {

@@ -6,7 +6,7 @@
 // override (`?backend=` in the page, `--backend` in the CLI) always wins.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 import type { AdapterSummary, BackendName, BackendReasonCode, BackendReport } from './backend-names';
@@ -20,6 +20,21 @@ export interface BackendOptions {
   wasmPaths?: Record<string, string>;
   /** Called when the WebGPU device is lost for a reason other than our own disposal. */
   onDeviceLost?: (info: { reason: string; message: string }) => void;
+  /**
+   * Threads for the wasm backend's matrix kernels where the page is cross-origin isolated
+   * (default: one per logical core, at most MAX_WASM_THREADS). Takes effect on the first start
+   * of the wasm backend in a page or worker.
+   */
+  wasmThreads?: number;
+}
+
+/** More threads than this gain little on BERT-sized matrices and starve the page. */
+export const MAX_WASM_THREADS = 4;
+
+/** The default thread count of the wasm backend: one per logical core, within [1, MAX_WASM_THREADS]. */
+export function defaultWasmThreads(): number {
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores)));
 }
 
 // Every limit a WebGPU adapter reports; we ask for the adapter's maximum of each.
@@ -138,9 +153,10 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
 
   let limits: Record<string, number> = {};
   if (backend === 'webgpu' && adapter) limits = await startWebGPU(adapter, opts);
-  // The threaded wasm build's pthread workers fail to start inside a module worker
-  // ("e is not defined" from the bundled glue); the single-threaded SIMD build is used instead.
-  if (backend === 'wasm' && opts.wasmPaths) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // Where the page is cross-origin isolated, tfjs-backend-wasm runs its threaded build (XNNPACK
+  // on a pool of threads; tfjs's own default is half the cores); its pthread workers load the
+  // glue that scripts/wasm-threads-plugin.ts points them to.
+  if (backend === 'wasm') setThreadsCount(opts.wasmThreads ?? defaultWasmThreads());
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`The ${backend} backend failed to initialise.`);
   await tf.ready();
@@ -151,6 +167,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
     adapter: summary,
     limits,
     features: adapter ? [...adapter.features].map(String).sort() : [],
+    wasmThreads: backend === 'wasm' ? getThreadsCount() : null,
   };
 }
 

@@ -4,11 +4,13 @@
 //   selfAttention      softmax(q·kᵀ + bias)·v on [B, L, N·D]       (composed: 4 transposes, 2 matMuls, add, softmax)
 //   dense              act(x·w + bias), act linear, ReLU or GELU   (WebGPU only: barrier-free, beats tfjs's matMul on SwiftShader)
 // Kernels: 'wasm' and 'cpu' run JS loops over the backend's memory (src/cpu), 'webgpu' runs
-// WGSL (src/gpu/kernels); any other backend (webgl) gets the composed ops below, and so does
-// wasm past the sizes where its SIMD kernels beat scalar JS (WASM_JS_LIMITS). Gradients are
+// WGSL (src/gpu/kernels); any other backend (webgl) gets the composed ops below. On wasm the
+// kernels are WebAssembly SIMD (src/cpu/fused-simd.wat) where the sizes are multiples of 4;
+// the scalar JS fallback runs only up to the sizes where it beats the composed ops (WASM_JS_LIMITS). Gradients are
 // registered for every kernel (integrated gradients backpropagates through the encoder).
 import * as tf from '@tensorflow/tfjs';
 import { CPU_FUSED_KERNELS, WASM_FUSED_KERNELS, type FusedKernelFuncs } from '../cpu/fused-kernels';
+import { simdKernelsFor } from '../cpu/fused-simd';
 import { WEBGPU_FUSED_KERNELS } from '../gpu/kernels/fused-kernels';
 
 export const FUSED_KERNEL_NAMES = {
@@ -66,7 +68,8 @@ export function hasFusedKernel(kernelName: string): boolean {
 export type FusedPath = 'auto' | 'kernel';
 
 /**
- * Sizes up to which the wasm backend runs the JS kernels. Past them tfjs-wasm's own SIMD
+ * Sizes up to which the wasm backend runs the scalar JS kernels (where the SIMD ones cannot
+ * run: no WebAssembly SIMD, or a feature/head size that is not a multiple of 4). Past them tfjs-wasm's own SIMD
  * kernels, even six or nine of them, beat one scalar JS loop (min of 21 runs, fixture shapes,
  * this 2-core machine): LayerNorm [512, 64] 0.16 ms JS vs 0.12 ms composed, [7800, 64]
  * 4.0 vs 1.7 ms; attention B1×L32 (65 k multiply-adds per matmul) 0.18 vs 0.18 ms, B1×L128
@@ -79,13 +82,18 @@ const WASM_JS_LIMITS: Record<string, number> = {
   [FUSED_KERNEL_NAMES.maskedAttention]: 65536,
 };
 
-function useKernel(kernelName: string, work: number, path: FusedPath): boolean {
+/**
+ * Whether to run the fused kernel: `work` is the size WASM_JS_LIMITS bounds, `vectorizable`
+ * whether the wasm kernel can run in SIMD at this shape (it then has no limit).
+ */
+function useKernel(kernelName: string, work: number, path: FusedPath, vectorizable: boolean): boolean {
   if (path === 'kernel') {
     if (!hasFusedKernel(kernelName)) throw new Error(`The ${tf.getBackend()} backend has no ${kernelName} kernel.`);
     return true;
   }
   if (!hasFusedKernel(kernelName)) return false;
-  return tf.getBackend() !== 'wasm' || work <= (WASM_JS_LIMITS[kernelName] ?? Infinity);
+  if (tf.getBackend() !== 'wasm' || (vectorizable && simdKernelsFor(tf.backend()))) return true;
+  return work <= (WASM_JS_LIMITS[kernelName] ?? Infinity);
 }
 
 function asFloat<T extends tf.Tensor>(t: T): T {
@@ -108,7 +116,7 @@ export function residualLayerNorm(
     throw new RangeError(`residualLayerNorm: residual [${residual.shape}] does not repeat over x [${x.shape}].`);
   }
   const name = residual ? FUSED_KERNEL_NAMES.residualLayerNorm : FUSED_KERNEL_NAMES.layerNorm;
-  if (!useKernel(name, m * h, path)) return residualLayerNormOps(x, residual, gamma, beta, eps);
+  if (!useKernel(name, m * h, path, h % 4 === 0)) return residualLayerNormOps(x, residual, gamma, beta, eps);
   return tf.tidy(() => {
     const inputs: tf.NamedTensorMap = { x: asFloat(x), gamma: asFloat(gamma), beta: asFloat(beta) };
     if (residual) inputs.residual = asFloat(residual);
@@ -174,7 +182,7 @@ function layerNormGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: 
 /** gelu(x + bias) = 0.5·u·(1 + erf(u/√2)), u = x + bias; x [M, I], bias [I]. */
 export function biasGelu(x: tf.Tensor2D, bias: tf.Tensor1D, path: FusedPath = 'auto'): tf.Tensor2D {
   if (bias.shape[0] !== x.shape[1]) throw new RangeError(`biasGelu: bias [${bias.shape}] does not match x [${x.shape}].`);
-  if (!useKernel(FUSED_KERNEL_NAMES.biasGelu, x.size, path)) return biasGeluOps(x, bias);
+  if (!useKernel(FUSED_KERNEL_NAMES.biasGelu, x.size, path, x.shape[1] % 4 === 0)) return biasGeluOps(x, bias);
   return tf.tidy(() => tf.engine().runKernel(FUSED_KERNEL_NAMES.biasGelu, { x: asFloat(x), bias: asFloat(bias) }, {}) as tf.Tensor2D);
 }
 
@@ -215,7 +223,7 @@ export function selfAttention(
     throw new RangeError(`selfAttention: bias [${bias.shape}] does not broadcast to [${b}, ${heads}, ${lq}, ${lk}].`);
   }
   const name = bias ? FUSED_KERNEL_NAMES.maskedAttention : FUSED_KERNEL_NAMES.attention;
-  if (!useKernel(name, b * lq * lk * h, path)) return selfAttentionOps(q, k, v, bias, heads);
+  if (!useKernel(name, b * lq * lk * h, path, (h / heads) % 4 === 0 && lk > 0)) return selfAttentionOps(q, k, v, bias, heads);
   return tf.tidy(() => {
     const inputs: tf.NamedTensorMap = { q: asFloat(q), k: asFloat(k), v: asFloat(v) };
     if (bias) inputs.bias = asFloat(bias); // [Bb, 1, Lb, Lk]
@@ -282,7 +290,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D, activat
   if (x.shape[1] !== w.shape[0] || bias.shape[0] !== w.shape[1]) {
     throw new RangeError(`dense: x [${x.shape}], w [${w.shape}] and bias [${bias.shape}] do not fit.`);
   }
-  if (!useKernel(FUSED_KERNEL_NAMES.dense, x.shape[0] * w.shape[1], path)) return denseOps(x, w, bias, activation);
+  if (!useKernel(FUSED_KERNEL_NAMES.dense, x.shape[0] * w.shape[1], path, false)) return denseOps(x, w, bias, activation);
   return tf.tidy(() => tf.engine().runKernel(FUSED_KERNEL_NAMES.dense, { x: asFloat(x), w: asFloat(w), bias: asFloat(bias) }, { activation }) as tf.Tensor2D);
 }
 
