@@ -93,7 +93,7 @@ export function createBenchApi(onLog: (line: string) => void): BenchPageApi {
       const source = BENCH_MODELS[id];
       if (!source) throw new BenchRefusedError(`Unknown model "${String(id)}": use ${Object.keys(BENCH_MODELS).join(' or ')}.`);
       const onnx = await fetchBytes(source.onnx, source.onnxHint);
-      const ours = await OurEngine.start(spec.ours, source);
+      const ours = await OurEngine.start(spec.ours, source, spec.oursThreads);
       const peer = await OrtPeer.start(spec.peer, spec.threads, onnx, spec.logPlacement ?? false);
       const s = ours.session.summary;
       const model: ModelReport = {

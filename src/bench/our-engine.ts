@@ -30,9 +30,9 @@ export class OurEngine {
   ) {}
 
   /** Starts the backend as the app does with `?backend=` (wasm: threaded SIMD on an isolated page) and loads the model. */
-  static async start(backend: BackendName, model: BenchModelSource): Promise<OurEngine> {
+  static async start(backend: BackendName, model: BenchModelSource, wasmThreads?: number): Promise<OurEngine> {
     const t0 = performance.now();
-    const info = await initBackend({ override: backend, wasmPaths: WASM_PATHS });
+    const info = await initBackend({ override: backend, wasmPaths: WASM_PATHS, wasmThreads });
     const session = await loadSession(model.name, model.ours.map((f) => servedFile(f.name, f.url)));
     const a = info.adapter;
     return new OurEngine(session, {

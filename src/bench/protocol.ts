@@ -23,6 +23,8 @@ export interface PairSpec {
   peer: PeerName;
   /** ORT's `env.wasm.numThreads` (threads above 1 need a cross-origin isolated page). */
   threads: number;
+  /** Threads of our wasm backend (its default, one per core up to 4, when absent). */
+  oursThreads?: number;
   /** Create the ORT session with verbose logging and report where its nodes were placed. */
   logPlacement?: boolean;
   /** Which weights; the fixture when absent. */

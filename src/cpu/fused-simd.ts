@@ -16,6 +16,7 @@ interface SimdExports {
     q: number, k: number, v: number, bias: number, hasBias: number, batch: number, lq: number, lk: number, heads: number, d: number,
     biasBatch: number, biasRows: number, scratch: number, out: number,
   ): void;
+  gather_rows(table: number, ids: number, count: number, h: number, vocab: number, out: number): number;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm (and its Emscripten module) used here. */
@@ -38,6 +39,8 @@ export interface SimdKernels {
   residualLayerNorm(x: tf.TensorInfo, residual: tf.TensorInfo | null, gamma: tf.TensorInfo, beta: tf.TensorInfo, eps: number): tf.TensorInfo;
   /** Softmax attention as attentionRows (fused-rows.ts), D a multiple of 4, Lk ≥ 1. */
   attention(q: tf.TensorInfo, k: tf.TensorInfo, v: tf.TensorInfo, bias: tf.TensorInfo | null, dims: AttentionDims): tf.TensorInfo;
+  /** Rows of table [V, H] at int32 ids [...] → [..., H]; throws a RangeError naming an id outside [0, V). */
+  gatherRows(table: tf.TensorInfo, ids: tf.TensorInfo): tf.TensorInfo;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdExports | null>();
@@ -106,6 +109,18 @@ export function simdKernelsFor(backend: unknown): SimdKernels | null {
       } finally {
         free(scratch);
       }
+      return out;
+    },
+    gatherRows(table, ids) {
+      const [vocab, h] = table.shape as [number, number];
+      const count = ids.shape.reduce((a, s) => a * s, 1);
+      const idView = new Int32Array(memory.buffer, ptr(ids), count);
+      for (let i = 0; i < count; i++) {
+        const id = idView[i]!;
+        if (id < 0 || id >= vocab) throw new RangeError(`Token id ${id} is outside the vocabulary [0, ${vocab}) of the embedding table.`);
+      }
+      const out = b.makeOutput([...ids.shape, h], 'float32');
+      if (count > 0 && h > 0) k.gather_rows(ptr(table), ptr(ids), count, h, vocab, ptr(out));
       return out;
     },
   };

@@ -290,4 +290,26 @@
         (br_if $queryLoop (i32.lt_u (local.get $i) (local.get $lq))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $batchLoop (i32.lt_u (local.get $b) (local.get $batch)))))
+;; ---------------------------------------------------------------------------------------
+  ;; out[r] = table[ids[r]] for r < count, rows of H floats (an embedding lookup): one block copy
+  ;; per row. Returns how many ids fell outside [0, vocab) (their rows are left unwritten).
+
+  (func (export "gather_rows")
+    (param $table i32) (param $ids i32) (param $count i32) (param $h i32) (param $vocab i32) (param $out i32)
+    (result i32)
+    (local $r i32) (local $id i32) (local $hb i32) (local $bad i32)
+    (local.set $hb (i32.shl (local.get $h) (i32.const 2)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $id (i32.load (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
+        (if (i32.lt_u (local.get $id) (local.get $vocab))
+          (then (memory.copy
+            (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $hb)))
+            (i32.add (local.get $table) (i32.mul (local.get $id) (local.get $hb)))
+            (local.get $hb)))
+          (else (local.set $bad (i32.add (local.get $bad) (i32.const 1)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))
+    (local.get $bad))
 )

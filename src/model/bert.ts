@@ -11,7 +11,7 @@ import { attentionKernelFor, additiveMaskBias, type AttentionKernel, type Attent
 import { linearStateAttend } from './linear-attention';
 import { disposeBertParams, loadBertParams, type BertParams, type DenseParams, type WeightMap } from './bert-weights';
 import { dense, denseAct, disposeGraphConstants, layerNorm, makeGraphConstants, type GraphConstants } from './bert-ops';
-import { dense as denseLayer } from './fused-ops';
+import { dense as denseLayer, gatherRows as fusedGatherRows } from './fused-ops';
 
 export { weightMapFromRaw, type WeightMap } from './bert-weights';
 export { additiveMaskBias, registerAttentionKernel, UnsupportedAttentionError, MASKED_SCORE, type AttentionPattern } from './attention';
@@ -85,7 +85,7 @@ export class MissingHeadError extends Error {
 
 /** Rows of table [rows, H] picked by ids [B, L] → [B, L, H]. */
 function gatherRows(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
-  return tf.gather(table as tf.Tensor, ids) as tf.Tensor3D;
+  return fusedGatherRows(table, ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32')) as tf.Tensor3D;
 }
 
 function shapeText(s: readonly number[]): string {

@@ -10,7 +10,7 @@ import { ERF_P, ERF_Q, erfRational, geluErf } from '../cpu/fused-rows';
 import { setSimdKernelsEnabled, simdKernelsFor } from '../cpu/fused-simd';
 import { MASKED_SCORE } from './attention';
 import {
-  biasGelu, biasGeluOps, FUSED_KERNEL_NAMES, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention, selfAttentionOps,
+  biasGelu, biasGeluOps, FUSED_KERNEL_NAMES, gatherRows, hasFusedKernel, residualLayerNorm, residualLayerNormOps, selfAttention, selfAttentionOps,
 } from './fused-ops';
 import { attentionRef, erfcLargeRef, erfRef, geluRef, residualLayerNormRef } from './fused-reference';
 import { attentionCase, expectGeluClose } from './fused.testutil';
@@ -94,7 +94,8 @@ describe.each([
 
   it('are registered and run as one kernel each', async () => {
     // Dense stays with tfjs here: XNNPACK (wasm) already fuses the bias and activation.
-    for (const name of Object.values(FUSED_KERNEL_NAMES)) expect(hasFusedKernel(name), name).toBe(name !== FUSED_KERNEL_NAMES.dense);
+    const onlyElsewhere: string[] = [FUSED_KERNEL_NAMES.dense, ...(backend === 'wasm' ? [] : [FUSED_KERNEL_NAMES.gatherRows])];
+    for (const name of Object.values(FUSED_KERNEL_NAMES)) expect(hasFusedKernel(name), name).toBe(!onlyElsewhere.includes(name));
     const x = tf.randomNormal([5, 8]) as tf.Tensor2D;
     const g = tf.ones([8]) as tf.Tensor1D;
     expect(await kernelsRun(() => residualLayerNorm(x, x, g, g, 1e-12))).toEqual([FUSED_KERNEL_NAMES.residualLayerNorm]);
@@ -175,6 +176,40 @@ describe.each([
     expectClose(await got.data(), await composed.data(), 1e-5, `attention vs composed`);
     tf.dispose([got, composed]);
     c.dispose();
+  });
+
+  it(simd ? 'gatherRows copies embedding rows in one kernel, exactly as tf.gather, and checks the ids' : 'gatherRows is tf.gather', async () => {
+    const [vocab, h] = [37, 12];
+    const table = tf.tensor2d(randomNormal(rand, vocab * h), [vocab, h]);
+    const ids = tf.tensor2d([[0, 36, 5, 5], [17, 2, 0, 36]], [2, 4], 'int32');
+    const got = gatherRows(table, ids);
+    const want = tf.gather(table, ids);
+    expect(got.shape).toEqual([2, 4, h]);
+    expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+    expect(await kernelsRun(() => gatherRows(table, ids))).toEqual([simd ? FUSED_KERNEL_NAMES.gatherRows : 'GatherV2']);
+    const flat = tf.tensor1d([3], 'int32');
+    expect(Array.from(await gatherRows(table, flat).data())).toEqual(Array.from(await table.slice([3, 0], [1, h]).data()));
+    if (simd) {
+      for (const bad of [37, -1]) {
+        const badIds = tf.tensor2d([[1, bad]], [1, 2], 'int32');
+        expect(() => gatherRows(table, badIds)).toThrow(new RangeError(`Token id ${bad} is outside the vocabulary [0, 37) of the embedding table.`));
+        badIds.dispose();
+      }
+    }
+    expect(() => gatherRows(table, tf.tensor1d([1.5]))).toThrow(/int32/);
+    // The table's gradient: dy summed into the rows the ids name (ids 0, 5 and 36 twice). Not on
+    // wasm without SIMD: that is tf.gather's own, which needs a kernel tfjs-wasm lacks.
+    if (backend === 'wasm' && !simd) {
+      tf.dispose([table, ids, got, want, flat]);
+      return;
+    }
+    const w = tf.tensor3d(randomNormal(rand, 2 * 4 * h), [2, 4, h]);
+    const [gotGrad] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, ids), w)))([table]);
+    const ws = await w.data();
+    const wantGrad = new Float64Array(vocab * h);
+    (await ids.data()).forEach((id, pos) => { for (let c = 0; c < h; c++) wantGrad[id * h + c]! += ws[pos * h + c]!; });
+    expectClose(await gotGrad!.data(), wantGrad, 1e-6, 'gatherRows: gradient of the table');
+    tf.dispose([table, ids, got, want, flat, w, gotGrad!]);
   });
 
   it('selfAttention broadcasts a bias shared by the batch and a cross-attention key length', async () => {

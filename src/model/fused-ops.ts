@@ -20,6 +20,7 @@ export const FUSED_KERNEL_NAMES = {
   attention: 'BertSelfAttention', // q, k, v
   maskedAttention: 'BertMaskedSelfAttention', // q, k, v, bias
   dense: 'BertDense', // x, w, bias
+  gatherRows: 'BertGatherRows', // table, ids
 } as const;
 
 /** Gradient of a kernel with respect to each named input. */
@@ -41,7 +42,7 @@ export function registerFusedKernels(): void {
   for (const [backendName, k] of Object.entries(KERNELS_BY_BACKEND)) {
     const pairs: [string, tf.KernelFunc | undefined][] = [
       [N.layerNorm, k.residualLayerNorm], [N.residualLayerNorm, k.residualLayerNorm], [N.biasGelu, k.biasGelu],
-      [N.attention, k.selfAttention], [N.maskedAttention, k.selfAttention], [N.dense, k.dense],
+      [N.attention, k.selfAttention], [N.maskedAttention, k.selfAttention], [N.dense, k.dense], [N.gatherRows, k.gatherRows],
     ];
     for (const [kernelName, kernelFunc] of pairs) {
       if (kernelFunc && !tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc });
@@ -53,6 +54,7 @@ export function registerFusedKernels(): void {
   tf.registerGradient({ kernelName: N.attention, inputsToSave: ['q', 'k', 'v'], gradFunc: attentionGrad });
   tf.registerGradient({ kernelName: N.maskedAttention, inputsToSave: ['q', 'k', 'v', 'bias'], gradFunc: attentionGrad });
   tf.registerGradient({ kernelName: N.dense, inputsToSave: ['x', 'w', 'bias'], gradFunc: denseGrad });
+  tf.registerGradient({ kernelName: N.gatherRows, inputsToSave: ['table', 'ids'], gradFunc: gatherRowsGrad });
 }
 
 /** Whether the active backend has `kernelName` as one kernel. */
@@ -315,4 +317,31 @@ function denseGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.N
     }
   }
   return { x: () => tf.matMul(g, w, false, true), w: () => tf.matMul(x, g, true, false), bias: () => tf.sum(g, 0) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedding lookup
+
+/**
+ * Rows of table [V, H] at ids [...] (int32) → [..., H]: tf.gather, except on wasm with SIMD,
+ * where one block copy per row replaces tfjs-wasm's element-by-element GatherV2.
+ */
+export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor, path: FusedPath = 'auto'): tf.Tensor {
+  if (ids.dtype !== 'int32') throw new TypeError(`gatherRows: ids must be int32 (got ${ids.dtype}).`);
+  const kernel = path === 'kernel' || (hasFusedKernel(FUSED_KERNEL_NAMES.gatherRows) && simdKernelsFor(tf.backend()) !== null);
+  if (!kernel) return tf.gather(table, ids);
+  return tf.tidy(() => tf.engine().runKernel(FUSED_KERNEL_NAMES.gatherRows, { table: asFloat(table), ids }, {}) as tf.Tensor);
+}
+
+/**
+ * ∂table[v] = Σ of dy over the positions whose id is v, as oneHot(ids)ᵀ·dy (tfjs-wasm has no
+ * UnsortedSegmentSum, which tf.gather's own gradient needs); ids get none.
+ */
+function gatherRowsGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): GradientMap {
+  const [table, ids] = saved as [tf.Tensor2D, tf.Tensor];
+  const [vocab, h] = table.shape;
+  return {
+    table: () => tf.matMul(tf.oneHot(ids.reshape([ids.size]) as tf.Tensor1D, vocab), (dy as tf.Tensor).reshape([ids.size, h]), true, false),
+    ids: () => tf.zerosLike(ids),
+  };
 }
