@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { watPlugin } from './scripts/wat-plugin.ts';
-import { wasmThreadsPlugin } from './scripts/wasm-threads-plugin.ts';
+import { wasmThreadsDepsPlugin, wasmThreadsPlugin } from './scripts/wasm-threads-plugin.ts';
 
 // Cross-origin isolation lets the wasm backends use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -15,6 +15,7 @@ export default defineConfig({
   server: { host: '127.0.0.1', headers: isolationHeaders },
   preview: { host: '127.0.0.1', headers: isolationHeaders },
   worker: { format: 'es', plugins: () => [watPlugin(), wasmThreadsPlugin()] },
+  optimizeDeps: { rolldownOptions: { plugins: [wasmThreadsDepsPlugin()] } },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

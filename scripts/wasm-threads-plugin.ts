@@ -35,6 +35,19 @@ export function patchCoreCount(code: string): string {
   return code.replace(CORE_COUNT, CORE_COUNT.replace('return navigator["hardwareConcurrency"]}', 'return 2*navigator["hardwareConcurrency"]}'));
 }
 
+/**
+ * The same for the dev server's dependency pre-bundling, which plugins of the build do not see.
+ * Only the core count: the pre-bundle is not minified, so tfjs's factory text works there as is.
+ */
+export function wasmThreadsDepsPlugin(): { name: string; transform(code: string, id: string): { code: string } | null } {
+  return {
+    name: 'bert-playground-wasm-threads-deps',
+    transform(code, id) {
+      return GLUE_MODULE.test(id.split('?')[0]!) ? { code: patchCoreCount(code) } : null;
+    },
+  };
+}
+
 export function wasmThreadsPlugin(): Plugin {
   return {
     name: 'bert-playground-wasm-threads',

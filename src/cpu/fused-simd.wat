@@ -184,8 +184,11 @@
     (local $qo i32) (local $kb i32) (local $vb i32) (local $ko i32) (local $oo i32) (local $br i32)
     (local $acc v128) (local $acc2 v128) (local $s f32) (local $max f32) (local $sum4 v128) (local $inv f32)
     (local $e v128) (local $w v128)
+    (local $acc3 v128) (local $acc4 v128) (local $qv v128) (local $max4 v128) (local $kx i32) (local $hb3 i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
     (local.set $db (i32.shl (local.get $d) (i32.const 2)))
     (local.set $hb (i32.mul (local.get $db) (local.get $heads)))
+    (local.set $hb3 (i32.mul (local.get $hb) (i32.const 3)))
     (local.set $lk4 (i32.and (local.get $lk) (i32.const -4)))
     (local.set $b (i32.const 0))
     (loop $batchLoop
@@ -206,39 +209,72 @@
             (i32.mul (i32.mul (local.get $b) (local.get $lk)) (local.get $hb))
             (i32.mul (local.get $n) (local.get $db)))))
           (local.set $vb (i32.add (local.get $v) (i32.sub (local.get $kb) (local.get $k))))
-          ;; scores s_j = q·k_j (+ bias_j) into p, and their max
-          (local.set $max (f32.const -inf))
+          ;; scores s_j = q·k_j (+ bias_j) into p, and their max: four keys at a time (each q
+          ;; vector loaded once for four products, the four sums reduced together), then the rest
+          (local.set $max4 (v128.const f32x4 -inf -inf -inf -inf))
           (local.set $j (i32.const 0))
           (local.set $ko (local.get $kb))
-          (loop $scoreLoop
-            (local.set $acc (v128.const f32x4 0 0 0 0))
-            (local.set $acc2 (v128.const f32x4 0 0 0 0))
-            (local.set $x (i32.const 0))
-            ;; two accumulators over pairs of vectors, then one for an odd last vector
-            (block $pairsDone
+          (block $quadsDone
+            (loop $quadLoop
+              (br_if $quadsDone (i32.ge_u (local.get $j) (local.get $lk4)))
+              (local.set $acc (v128.const f32x4 0 0 0 0))
+              (local.set $acc2 (v128.const f32x4 0 0 0 0))
+              (local.set $acc3 (v128.const f32x4 0 0 0 0))
+              (local.set $acc4 (v128.const f32x4 0 0 0 0))
+              (local.set $x (i32.const 0))
+              (loop $dot4
+                (local.set $qv (v128.load (i32.add (local.get $qo) (local.get $x))))
+                (local.set $kx (i32.add (local.get $ko) (local.get $x)))
+                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $qv) (v128.load (local.get $kx)))))
+                (local.set $kx (i32.add (local.get $kx) (local.get $hb)))
+                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $qv) (v128.load (local.get $kx)))))
+                (local.set $kx (i32.add (local.get $kx) (local.get $hb)))
+                (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $qv) (v128.load (local.get $kx)))))
+                (local.set $kx (i32.add (local.get $kx) (local.get $hb)))
+                (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $qv) (v128.load (local.get $kx)))))
+                (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                (br_if $dot4 (i32.lt_u (local.get $x) (local.get $db))))
+              ;; [Σacc, Σacc2, Σacc3, Σacc4] by two rounds of pairwise lane sums
+              (local.set $acc (f32x4.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $acc) (local.get $acc2))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $acc) (local.get $acc2))))
+              (local.set $acc3 (f32x4.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $acc3) (local.get $acc4))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $acc3) (local.get $acc4))))
+              (local.set $acc (f32x4.add
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc) (local.get $acc3))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc) (local.get $acc3))))
+              (if (local.get $hasBias)
+                (then (local.set $acc (f32x4.add (local.get $acc)
+                  (v128.load (i32.add (local.get $br) (i32.shl (local.get $j) (i32.const 2))))))))
+              (v128.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
+              (local.set $max4 (f32x4.max (local.get $max4) (local.get $acc)))
+              (local.set $ko (i32.add (local.get $ko) (i32.shl (local.get $hb) (i32.const 2))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $quadLoop)))
+          (local.set $max (f32.max
+            (f32.max (f32x4.extract_lane 0 (local.get $max4)) (f32x4.extract_lane 1 (local.get $max4)))
+            (f32.max (f32x4.extract_lane 2 (local.get $max4)) (f32x4.extract_lane 3 (local.get $max4)))))
+          (block $scoresDone
+            (loop $scoreLoop
+              (br_if $scoresDone (i32.ge_u (local.get $j) (local.get $lk)))
+              (local.set $acc (v128.const f32x4 0 0 0 0))
+              (local.set $x (i32.const 0))
               (loop $dot
-                (br_if $pairsDone (i32.gt_u (i32.add (local.get $x) (i32.const 32)) (local.get $db)))
                 (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
                   (v128.load (i32.add (local.get $qo) (local.get $x)))
                   (v128.load (i32.add (local.get $ko) (local.get $x))))))
-                (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul
-                  (v128.load offset=16 (i32.add (local.get $qo) (local.get $x)))
-                  (v128.load offset=16 (i32.add (local.get $ko) (local.get $x))))))
-                (local.set $x (i32.add (local.get $x) (i32.const 32)))
-                (br $dot)))
-            (if (i32.lt_u (local.get $x) (local.get $db))
-              (then (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
-                (v128.load (i32.add (local.get $qo) (local.get $x)))
-                (v128.load (i32.add (local.get $ko) (local.get $x))))))))
-            (local.set $s (call $hsum (f32x4.add (local.get $acc) (local.get $acc2))))
-            (if (local.get $hasBias)
-              (then (local.set $s (f32.add (local.get $s)
-                (f32.load (i32.add (local.get $br) (i32.shl (local.get $j) (i32.const 2))))))))
-            (f32.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
-            (local.set $max (f32.max (local.get $max) (local.get $s)))
-            (local.set $ko (i32.add (local.get $ko) (local.get $hb)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br_if $scoreLoop (i32.lt_u (local.get $j) (local.get $lk))))
+                (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                (br_if $dot (i32.lt_u (local.get $x) (local.get $db))))
+              (local.set $s (call $hsum (local.get $acc)))
+              (if (local.get $hasBias)
+                (then (local.set $s (f32.add (local.get $s)
+                  (f32.load (i32.add (local.get $br) (i32.shl (local.get $j) (i32.const 2))))))))
+              (f32.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+              (local.set $max (f32.max (local.get $max) (local.get $s)))
+              (local.set $ko (i32.add (local.get $ko) (local.get $hb)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $scoreLoop)))
           ;; p_j = exp(s_j − max), four at a time, then the tail one by one
           (local.set $sum4 (v128.const f32x4 0 0 0 0))
           (local.set $w (f32x4.splat (local.get $max)))
@@ -269,21 +305,49 @@
             (v128.store (i32.add (local.get $oo) (local.get $x)) (v128.const f32x4 0 0 0 0))
             (local.set $x (i32.add (local.get $x) (i32.const 16)))
             (br_if $zero (i32.lt_u (local.get $x) (local.get $db))))
+          ;; four keys at a time: one load and store of the output vector per four products
           (local.set $j (i32.const 0))
           (local.set $ko (local.get $vb))
-          (loop $pvLoop
-            (local.set $w (f32x4.splat (f32.mul (local.get $inv)
-              (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))))
-            (local.set $x (i32.const 0))
-            (loop $axpy
-              (v128.store (i32.add (local.get $oo) (local.get $x))
-                (f32x4.add (v128.load (i32.add (local.get $oo) (local.get $x)))
-                  (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $ko) (local.get $x))))))
-              (local.set $x (i32.add (local.get $x) (i32.const 16)))
-              (br_if $axpy (i32.lt_u (local.get $x) (local.get $db))))
-            (local.set $ko (i32.add (local.get $ko) (local.get $hb)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br_if $pvLoop (i32.lt_u (local.get $j) (local.get $lk))))
+          (block $pvQuadsDone
+            (loop $pvQuadLoop
+              (br_if $pvQuadsDone (i32.ge_u (local.get $j) (local.get $lk4)))
+              (local.set $acc (f32x4.mul (f32x4.splat (local.get $inv))
+                (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))))))
+              (local.set $w0 (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $acc) (local.get $acc)))
+              (local.set $w1 (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $acc) (local.get $acc)))
+              (local.set $w2 (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $acc) (local.get $acc)))
+              (local.set $w3 (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $acc) (local.get $acc)))
+              (local.set $x (i32.const 0))
+              (loop $axpy4
+                (local.set $kx (i32.add (local.get $ko) (local.get $x)))
+                (v128.store (i32.add (local.get $oo) (local.get $x))
+                  (f32x4.add
+                    (f32x4.add (v128.load (i32.add (local.get $oo) (local.get $x)))
+                      (f32x4.add (f32x4.mul (local.get $w0) (v128.load (local.get $kx)))
+                        (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $kx) (local.get $hb))))))
+                    (f32x4.add
+                      (f32x4.mul (local.get $w2) (v128.load (i32.add (local.get $kx) (i32.shl (local.get $hb) (i32.const 1)))))
+                      (f32x4.mul (local.get $w3) (v128.load (i32.add (local.get $kx) (local.get $hb3)))))))
+                (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                (br_if $axpy4 (i32.lt_u (local.get $x) (local.get $db))))
+              (local.set $ko (i32.add (local.get $ko) (i32.shl (local.get $hb) (i32.const 2))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $pvQuadLoop)))
+          (block $pvDone
+            (loop $pvLoop
+              (br_if $pvDone (i32.ge_u (local.get $j) (local.get $lk)))
+              (local.set $w (f32x4.splat (f32.mul (local.get $inv)
+                (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))))
+              (local.set $x (i32.const 0))
+              (loop $axpy
+                (v128.store (i32.add (local.get $oo) (local.get $x))
+                  (f32x4.add (v128.load (i32.add (local.get $oo) (local.get $x)))
+                    (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $ko) (local.get $x))))))
+                (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                (br_if $axpy (i32.lt_u (local.get $x) (local.get $db))))
+              (local.set $ko (i32.add (local.get $ko) (local.get $hb)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $pvLoop)))
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
           (br_if $headLoop (i32.lt_u (local.get $n) (local.get $heads))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
