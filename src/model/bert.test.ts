@@ -163,7 +163,21 @@ describe.each(['cpu', 'wasm'] as const)('BertModel on %s', (backend) => {
       tf.dispose(cache.kv as unknown as tf.TensorContainer);
       cache = next;
     }
-    expect(cache.kv[0]!.keyT.shape).toEqual([1, config.numHeads, config.hiddenSize / config.numHeads, l]);
+    // The cache stays on the projections' layout: [1, L, H] keys and values per layer.
+    const kv0 = cache.kv[0]!;
+    expect(kv0.layout).toBe('merged');
+    if (kv0.layout === 'merged') expect([kv0.key.shape, kv0.value.shape]).toEqual([[1, l, config.hiddenSize], [1, l, config.hiddenSize]]);
+    // Asking for attention probabilities takes the heads layout from the same cache, with the same result.
+    const probe = tf.tidy(() => {
+      const h = model.embed({ inputIds: int2d([[c.inputs.input_ids[0]![1]!]]), typeIds: int2d([[1]]), positionOffset: l });
+      const plain = model.layerForward(0, h, null, { past: kv0, returnKV: true });
+      const withProbs = model.layerForward(0, h, null, { past: kv0, returnKV: true, outputAttentions: true });
+      return { plain: plain.hidden, withProbs: withProbs.hidden, probs: withProbs.attention!, layout: withProbs.kv!.layout === 'heads' ? 1 : 0 };
+    });
+    expectClose('cached step with attention probabilities', await probe.withProbs.array(), await probe.plain.array(), 2e-5);
+    expect(probe.probs.shape).toEqual([1, config.numHeads, 1, l + 1]);
+    expect(probe.layout).toBe(1);
+    tf.dispose([probe.plain, probe.withProbs, probe.probs]);
     const incremental = tf.concat(cache.hidden, 1);
     expectClose('cached hidden', await incremental.array(), await full.array(), 2e-5);
     expectClose('cached vs reference', await incremental.array(), c.outputs.hidden_states[config.numLayers - 1], 1e-4);

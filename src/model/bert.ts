@@ -48,15 +48,33 @@ export interface EmbedInputs {
 }
 
 /**
- * What one layer keeps between decoding steps. Softmax attention: its keys and values,
- * keyT [B, N, D, Lk] (transposed so that scores need no transposeB) and value [B, N, Lk, D].
- * Linear attention: its recurrent state instead, O(D²) whatever the length:
- * keyT holds S = Σ φ(k_j) v_jᵀ [B, N, D, D] and value holds z = Σ φ(k_j) as [B, N, 1, D].
- * Either way both tensors have the hypotheses on axis 0, so reordering is one gather.
+ * What one layer keeps between decoding steps; every tensor has the hypotheses on axis 0, so
+ * reordering is one gather per tensor (reorderKV).
+ * - `merged` (softmax attention, the usual case): keys and values on the projections' own
+ *   layout, key and value [B, Lk, N·D], extended by one concat per step and attended by the
+ *   fused attention kernel (one kernel per layer and step).
+ * - `heads`: softmax attention's keyT [B, N, D, Lk] (transposed so that scores need no
+ *   transposeB) and value [B, N, Lk, D], made when attention probabilities are asked for;
+ *   or linear attention's recurrent state, O(D²) whatever the length: keyT holds
+ *   S = Σ φ(k_j) v_jᵀ [B, N, D, D] and value holds z = Σ φ(k_j) as [B, N, 1, D].
  */
-export interface LayerKV {
-  keyT: tf.Tensor4D;
-  value: tf.Tensor4D;
+export type LayerKV =
+  | { layout: 'merged'; key: tf.Tensor3D; value: tf.Tensor3D }
+  | { layout: 'heads'; keyT: tf.Tensor4D; value: tf.Tensor4D };
+
+/** The cache rows `idx` (int32 [R]) of one layer, in that order. */
+export function reorderKV(kv: LayerKV, idx: tf.Tensor1D): LayerKV {
+  return kv.layout === 'merged'
+    ? { layout: 'merged', key: tf.gather(kv.key, idx, 0), value: tf.gather(kv.value, idx, 0) }
+    : { layout: 'heads', keyT: tf.gather(kv.keyT, idx, 0), value: tf.gather(kv.value, idx, 0) };
+}
+
+/** A merged softmax cache in the heads layout: keyT [B, N, D, Lk], value [B, N, Lk, D]. */
+function headsKV(kv: LayerKV, heads: number): { keyT: tf.Tensor4D; value: tf.Tensor4D } {
+  if (kv.layout === 'heads') return kv;
+  const [b, l, h] = kv.key.shape;
+  const split = (t: tf.Tensor3D) => t.reshape([b, l, heads, h / heads]);
+  return { keyT: split(kv.key).transpose([0, 2, 3, 1]) as tf.Tensor4D, value: split(kv.value).transpose([0, 2, 1, 3]) as tf.Tensor4D };
 }
 
 export interface LayerOptions {
@@ -172,39 +190,49 @@ export class BertModel {
     return tf.tidy(() => {
       const x = hidden.reshape([b * lq, h]) as tf.Tensor2D; // [M, H]
       let merged: tf.Tensor2D; // [M, H], heads merged
-      let keyT: tf.Tensor4D | undefined;
-      let value: tf.Tensor4D | undefined;
       let probs: tf.Tensor4D | undefined;
       const attendMerged = this.attention.attendMerged;
-      if (attendMerged && !past && !returnKV && !outputAttentions && (!bias || (bias.rank === 4 && bias.shape[1] === 1))) {
-        // A plain forward: attention straight on the projections' [B, L, N·D] layout.
+      const plainBias = !bias || (bias.rank === 4 && bias.shape[1] === 1);
+      let kv: LayerKV | undefined;
+      if (attendMerged && !outputAttentions && plainBias && (!past || past.layout === 'merged')) {
+        // Attention straight on the projections' [B, L, N·D] layout: a plain forward, or a
+        // cached step whose keys and values are kept on that layout.
         const proj = (p: DenseParams) => dense(x, p).reshape([b, lq, h]) as tf.Tensor3D; // [B, Lq, H]
-        merged = attendMerged(proj(layer.query), proj(layer.key), proj(layer.value), bias as tf.Tensor4D | null, n).reshape([b * lq, h]) as tf.Tensor2D;
+        let key = proj(layer.key);
+        let val = proj(layer.value);
+        if (past) {
+          key = tf.concat([past.key, key], 1); // [B, Lpast + Lq, H]
+          val = tf.concat([past.value, val], 1);
+        }
+        merged = attendMerged(proj(layer.query), key, val, bias as tf.Tensor4D | null, n).reshape([b * lq, h]) as tf.Tensor2D;
+        if (returnKV) kv = { layout: 'merged', key, value: val };
       } else {
         // Projections, [M, H] → [B, Lq, N, D], then heads to the front.
         // With one query position (a cached decoding step) the head transposes are pure reshapes.
         const one = lq === 1;
         const q = (one ? dense(x, layer.query).reshape([b, n, 1, d]) : dense(x, layer.query).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
-        keyT = (one ? dense(x, layer.key).reshape([b, n, d, 1]) : dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1])) as tf.Tensor4D; // [B, N, D, Lq]
-        value = (one ? dense(x, layer.value).reshape([b, n, 1, d]) : dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
+        let keyT = (one ? dense(x, layer.key).reshape([b, n, d, 1]) : dense(x, layer.key).reshape([b, lq, n, d]).transpose([0, 2, 3, 1])) as tf.Tensor4D; // [B, N, D, Lq]
+        let value = (one ? dense(x, layer.value).reshape([b, n, 1, d]) : dense(x, layer.value).reshape([b, lq, n, d]).transpose([0, 2, 1, 3])) as tf.Tensor4D; // [B, N, Lq, D]
+        const pastHeads = past ? headsKV(past, n) : undefined;
         let context: tf.Tensor4D;
         if (this.attention.kind === 'linear' && (past || returnKV)) {
           // Recurrent linear attention: the state replaces the growing key/value cache.
-          ({ context, state: [keyT, value] } = linearStateAttend(q, keyT, value, bias, past));
+          ({ context, state: [keyT, value] } = linearStateAttend(q, keyT, value, bias, pastHeads));
         } else {
-          if (past) {
-            keyT = tf.concat([past.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
-            value = tf.concat([past.value, value], 2); // [B, N, Lpast + Lq, D]
+          if (pastHeads) {
+            keyT = tf.concat([pastHeads.keyT, keyT], 3); // [B, N, D, Lpast + Lq]
+            value = tf.concat([pastHeads.value, value], 2); // [B, N, Lpast + Lq, D]
           }
           ({ context, probs } = this.attention.attend(q, keyT, value, bias, outputAttentions, past ? undefined : pattern)); // [B, N, Lq, D]
         }
         merged = (one ? context : context.transpose([0, 2, 1, 3])).reshape([b * lq, h]) as tf.Tensor2D; // [B, Lq, N, D] → [M, H]
+        if (returnKV) kv = { layout: 'heads', keyT, value };
       }
       const attended = layerNorm(dense(merged, layer.attentionOutput), layer.attentionNorm, c, x); // LayerNorm(attn + x), [M, H]
       const inner = denseAct(attended, layer.intermediate, this.config.hiddenAct, c); // [M, I]
       const out = layerNorm(dense(inner, layer.output), layer.outputNorm, c, attended); // LayerNorm(ffn + attended), [M, H]
       const result: LayerResult = { hidden: out.reshape([b, lq, h]) as tf.Tensor3D };
-      if (returnKV) result.kv = { keyT: keyT!, value: value! };
+      if (kv) result.kv = kv;
       if (probs) result.attention = probs;
       return result as unknown as tf.TensorContainer;
     }) as unknown as LayerResult;

@@ -3,7 +3,9 @@ import { startDawnWebGPU } from '../gpu/dawn.testutil';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeWebGPU } from '../gpu/backend';
-import { BertModel } from './bert';
+import { additiveMaskBias } from './attention';
+import { BertModel, type LayerKV } from './bert';
+import { unilmMask } from './masks';
 import {
   expectClose, expectMaskLogits, expectMlmMatches, hiddenStatesWithoutAttentions, int2d, loadReference, runCase, tinyConfig, tinyWeights,
 } from './bert.test-helpers';
@@ -46,6 +48,45 @@ describe('BertModel on webgpu (Dawn)', () => {
     for (const [c, mask3d] of [...ref.cases.map((x) => [x, false] as const), ...ref.unilm_cases.map((x) => [x, true] as const)]) {
       expectClose(`${c.id} hidden states, no attentions`, await hiddenStatesWithoutAttentions(model, c, mask3d), c.outputs.hidden_states, 1e-4);
     }
+  });
+
+  it('extends a key/value cache on the projections\' layout (the fused kernel, Lq = 1) like the full UniLM forward', async () => {
+    const c = ref.unilm_cases.find((x) => x.id === 'unilm_a')!;
+    const typeRow = c.inputs.token_type_ids[0]!;
+    const l = typeRow.length;
+    const prefix = typeRow.indexOf(1) + 1; // source plus the first target token
+    const rows = (from: number, to: number, m: number[][]) => int2d([m[0]!.slice(from, to)]);
+    let kv = tf.tidy(() => {
+      const bias = additiveMaskBias(tf.tensor3d(unilmMask([typeRow.slice(0, prefix)]), [1, prefix, prefix], 'int32'));
+      let h = model.embed({ inputIds: rows(0, prefix, c.inputs.input_ids), typeIds: rows(0, prefix, c.inputs.token_type_ids) });
+      const out: LayerKV[] = [];
+      for (let i = 0; i < model.numLayers; i++) {
+        const r = model.layerForward(i, h, bias, { returnKV: true });
+        h = r.hidden;
+        out.push(r.kv!);
+      }
+      return { out, h };
+    });
+    const hidden: tf.Tensor[] = [kv.h];
+    for (let t = prefix; t < l; t++) {
+      const next = tf.tidy(() => {
+        let h = model.embed({ inputIds: rows(t, t + 1, c.inputs.input_ids), typeIds: rows(t, t + 1, c.inputs.token_type_ids), positionOffset: t });
+        const out: LayerKV[] = [];
+        for (let i = 0; i < model.numLayers; i++) {
+          const r = model.layerForward(i, h, null, { past: kv.out[i], returnKV: true });
+          h = r.hidden;
+          out.push(r.kv!);
+        }
+        return { out, h };
+      });
+      tf.dispose(kv.out as unknown as tf.TensorContainer);
+      kv = next;
+      hidden.push(next.h);
+    }
+    expect(kv.out[0]!.layout).toBe('merged');
+    const incremental = tf.concat(hidden, 1);
+    expectClose('cached steps vs reference', await incremental.array(), c.outputs.hidden_states[config.numLayers - 1], 1e-4);
+    tf.dispose([incremental, ...hidden, kv.out as unknown as tf.TensorContainer]);
   });
 
   it('leaves no tensors behind over 20 forwards inside tf.tidy', async () => {

@@ -3,7 +3,7 @@
 // decoding gives the full recompute's logits. Shared by the cpu and webgpu test files.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BertModel } from './bert';
+import { BertModel, type LayerKV } from './bert';
 import { expectClose, int2d, tidy, tinyConfig, tinyWeights } from './bert.test-helpers';
 import { unilmMask } from './masks';
 
@@ -82,13 +82,17 @@ export function linearAttentionSuite(backend: 'cpu' | 'wasm' | 'webgpu', setup: 
       full.dispose();
       // Source ([CLS] src [SEP], 5 tokens) in one pass, then each target token against the cache.
       const src = 5;
-      let past: { keyT: tf.Tensor4D; value: tf.Tensor4D }[] = [];
+      let past: LayerKV[] = [];
+      const state = (kv: LayerKV) => {
+        if (kv.layout !== 'heads') throw new Error('linear attention must keep its recurrent state (heads layout)');
+        return kv;
+      };
       const got: number[][] = [];
       for (let start = 0; start < l; start = start === 0 ? src : start + 1) {
         const end = start === 0 ? src : start + 1;
         const step = tidy(() => {
           let hidden = model.embed({ inputIds: int2d([ids.slice(start, end)]), typeIds: int2d([types.slice(start, end)]), positionOffset: start });
-          const kv: { keyT: tf.Tensor4D; value: tf.Tensor4D }[] = [];
+          const kv: LayerKV[] = [];
           for (let i = 0; i < model.config.numLayers; i++) {
             const r = model.layerForward(i, hidden, null, { past: past[i], returnKV: true });
             hidden = r.hidden;
@@ -96,17 +100,17 @@ export function linearAttentionSuite(backend: 'cpu' | 'wasm' | 'webgpu', setup: 
           }
           return { hidden, kv };
         });
-        tf.dispose(past.flatMap((p) => [p.keyT, p.value]));
+        tf.dispose(past as unknown as tf.TensorContainer);
         past = step.kv;
         // The recurrent state, not a growing cache: S [1, N, D, D] and z [1, N, 1, D] at every step.
         const heads = model.config.numHeads;
         const d = model.config.hiddenSize / heads;
-        expect(past[0]!.keyT.shape).toEqual([1, heads, d, d]);
-        expect(past[0]!.value.shape).toEqual([1, heads, 1, d]);
+        expect(state(past[0]!).keyT.shape).toEqual([1, heads, d, d]);
+        expect(state(past[0]!).value.shape).toEqual([1, heads, 1, d]);
         got.push(...((await step.hidden.array()) as number[][][])[0]!);
         step.hidden.dispose();
       }
-      tf.dispose(past.flatMap((p) => [p.keyT, p.value]));
+      tf.dispose(past as unknown as tf.TensorContainer);
       expectClose('cached', got, want, 1e-4);
     });
   });

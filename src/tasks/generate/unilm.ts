@@ -15,7 +15,7 @@
 // `recomputePredict` is the same model run the bert4keras way (the whole sequence again with the
 // 3-D UniLM mask every step): the reference for tests and the peer in the benchmark.
 import * as tf from '@tensorflow/tfjs';
-import type { BertModel, LayerKV } from '../../model/bert';
+import { reorderKV, type BertModel, type LayerKV } from '../../model/bert';
 import { unilmMask } from '../../model/masks';
 import { TaskError } from '../../worker/protocol';
 import type { PredictFn, PredictResult } from '../decoding/decoder';
@@ -27,7 +27,7 @@ export interface UniLMSource {
 
 /** Keys/values of every layer for R hypotheses that all have the same length. */
 export interface KVCache {
-  /** Per layer: keyT [R, N, D, Lc], value [R, N, Lc, D]. */
+  /** Per layer: keys and values of the Lc cached positions for R hypotheses (see LayerKV). */
   layers: LayerKV[];
   /** Lc: positions held (source + target tokens fed so far). */
   length: number;
@@ -108,7 +108,7 @@ export class UniLMDecoder {
     if (state !== this.live) throw new Error('UniLMDecoder: reorder got a state that is not the live cache.');
     const layers = tf.tidy(() => {
       const idx = tf.tensor1d(rows, 'int32');
-      return state.layers.map((l) => ({ keyT: tf.gather(l.keyT, idx, 0), value: tf.gather(l.value, idx, 0) })) as unknown as tf.TensorContainer;
+      return state.layers.map((l) => reorderKV(l, idx)) as unknown as tf.TensorContainer;
     }) as unknown as LayerKV[];
     disposeCache(state);
     const next: KVCache = { ...state, layers, rows: rows.length };
@@ -143,7 +143,7 @@ export class UniLMDecoder {
       if (rows > 1) {
         const idx = tf.zeros([rows], 'int32') as tf.Tensor1D;
         logits = tf.gather(logits, idx, 0);
-        cache = layers.map((l) => ({ keyT: tf.gather(l.keyT, idx, 0), value: tf.gather(l.value, idx, 0) }) as LayerKV);
+        cache = layers.map((l) => reorderKV(l, idx));
       }
       return { cache: { layers: cache, length: ls, rows, fed: 0 }, logits } as unknown as tf.TensorContainer;
     }) as unknown as { cache: KVCache; logits: tf.Tensor };
