@@ -15,6 +15,8 @@ test('on a software adapter the page picks wasm and says why', async ({ page }) 
   const cores = await page.evaluate(() => ({ cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated }));
   expect(cores.isolated).toBe(true);
   await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', String(Math.min(4, cores.cores)));
+  // Our WebAssembly SIMD kernels run on the threaded (shared) heap, not their JS fallback.
+  await expect(page.getByTestId('wasm-simd')).toHaveAttribute('data-simd', 'true');
   // The pthread workers started (a bundling fault kills each of them with a ReferenceError).
   expect(errors).toEqual([]);
 });

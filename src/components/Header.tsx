@@ -25,6 +25,9 @@ export function BackendBadge() {
       {backendReport?.wasmThreads != null && (
         <span className="badge-adapter" data-testid="wasm-threads" data-threads={backendReport.wasmThreads}> · {backendReport.wasmThreads} {t('wasmThreads')}</span>
       )}
+      {backendReport?.wasmSimd != null && (
+        <span className="badge-adapter" data-testid="wasm-simd" data-simd={String(backendReport.wasmSimd)}> · {t(backendReport.wasmSimd ? 'wasmSimdOn' : 'wasmSimdOff')}</span>
+      )}
       {backendReport && <div className="badge-reason" data-testid="backend-reason">{t('why')}: {t(REASON_KEYS[backendReport.reasonCode])}</div>}
       {backendStatus === 'recovering' && <div className="badge-warn" role="status">{t('deviceLost')}</div>}
       {backendStatus === 'ready' && backendMessage === 'recovered' && <div className="badge-ok" role="status" data-testid="device-recovered">{t('deviceRecovered')}</div>}

@@ -25,6 +25,8 @@ export interface BackendReport {
   features: string[];
   /** Threads the wasm backend's matrix kernels run on (1 unless the page is cross-origin isolated); null on other backends. */
   wasmThreads: number | null;
+  /** Whether the wasm backend runs our WebAssembly SIMD kernels (else their JS fallback); null on other backends. */
+  wasmSimd: boolean | null;
 }
 
 export function isBackendName(value: string | null | undefined): value is BackendName {

@@ -26,12 +26,16 @@ describe('backend choice', () => {
     const report = await initBackend({ gpu: null });
     expect(report.backend).toBe('wasm');
     expect(report.reason).toBe('this environment has no WebGPU');
+    // Node's tfjs-wasm is single-threaded; our SIMD kernels run on its heap.
+    expect(report.wasmThreads).toBe(1);
+    expect(report.wasmSimd).toBe(true);
     await expect(initBackend({ gpu: null, override: 'webgpu' })).rejects.toThrow(/no WebGPU/);
   });
 
   it('forced WebGPU asks for the adapter maximum limits and runs our shader and tfjs ops on the device', async () => {
     const report = await initBackend({ gpu, override: 'webgpu' });
     expect(report.backend).toBe('webgpu');
+    expect([report.wasmThreads, report.wasmSimd]).toEqual([null, null]);
     // The defaults are 128 MiB / 256 MiB; the adapter offers more and we must have asked for it.
     expect(report.limits.maxStorageBufferBindingSize).toBeGreaterThan(128 * 1024 * 1024);
     expect(report.limits.maxBufferSize).toBeGreaterThan(256 * 1024 * 1024);

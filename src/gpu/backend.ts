@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernelsFor } from '../cpu/fused-simd';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 import type { AdapterSummary, BackendName, BackendReasonCode, BackendReport } from './backend-names';
@@ -168,6 +169,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
     limits,
     features: adapter ? [...adapter.features].map(String).sort() : [],
     wasmThreads: backend === 'wasm' ? getThreadsCount() : null,
+    wasmSimd: backend === 'wasm' ? simdKernelsFor(tf.backend()) !== null : null,
   };
 }
 
