@@ -1,5 +1,5 @@
 // The WebAssembly SIMD kernels of fused-simd.wat, instantiated on tfjs-backend-wasm's own heap:
-// one instance per heap (WebAssembly.Memory), made on first use. Tensors are passed as byte
+// one instance per backend (and so per heap), made on first use and kept. Tensors are passed as byte
 // offsets into that heap, so no data is copied. Where the browser has no SIMD (or the heap is
 // not reachable) `simdKernelsFor` returns null and the callers run the JS loops instead.
 import type * as tf from '@tensorflow/tfjs';
@@ -43,7 +43,8 @@ export interface SimdKernels {
   gatherRows(table: tf.TensorInfo, ids: tf.TensorInfo): tf.TensorInfo;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, SimdExports | null>();
+// Every fused op asks for the kernels (fused-ops.ts, then the kernel itself): they are bound once.
+const kernelsByBackend = new WeakMap<object, SimdKernels | null>();
 let disabled = false;
 
 /** Turns the SIMD kernels off (or on again), e.g. to time or test the JS loops on wasm. */
@@ -65,19 +66,22 @@ function instantiate(memory: WebAssembly.Memory): SimdExports | null {
 
 /** The SIMD kernels on `backend`'s heap, or null where they cannot run. */
 export function simdKernelsFor(backend: unknown): SimdKernels | null {
-  if (disabled) return null;
-  const b = backend as WasmBackendLike;
+  if (disabled || typeof backend !== 'object' || backend === null) return null;
+  let kernels = kernelsByBackend.get(backend);
+  if (kernels === undefined) {
+    kernels = bindKernels(backend as WasmBackendLike);
+    kernelsByBackend.set(backend, kernels);
+  }
+  return kernels;
+}
+
+function bindKernels(b: WasmBackendLike): SimdKernels | null {
   const memory = b.wasm?.wasmMemory ?? b.wasm?.asm?.memory;
   const malloc = b.wasm?._malloc;
   const free = b.wasm?._free;
   if (!memory || !malloc || !free || !b.dataIdMap) return null;
-  let exports = instances.get(memory);
-  if (exports === undefined) {
-    exports = instantiate(memory);
-    instances.set(memory, exports);
-  }
-  if (!exports) return null;
-  const k = exports;
+  const k = instantiate(memory);
+  if (!k) return null;
   const ptr = (t: tf.TensorInfo): number => {
     const offset = b.dataIdMap!.get(t.dataId)?.memoryOffset;
     if (offset == null) throw new Error('A tensor of the wasm backend has no memory on its heap.');
